@@ -1,0 +1,34 @@
+# The two commands: `make demo` and `make test`. Each does its own set-up.
+BUILD_DIR ?= build
+CXX_COMPILER ?= clang++-14
+JOBS ?= $(shell nproc)
+FUZZ_SECONDS ?= 60
+
+.PHONY: setup configure build demo test bench format clean
+
+setup:
+	@./scripts/setup.sh
+
+$(BUILD_DIR)/build.ninja: | setup
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_CXX_COMPILER=$(CXX_COMPILER) \
+	  -DCONTOUR_FUZZ_SECONDS=$(FUZZ_SECONDS)
+
+configure: setup $(BUILD_DIR)/build.ninja
+
+build: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+demo: build
+	./$(BUILD_DIR)/contour translate -f examples/ -o yaml
+
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 1200
+
+bench: build
+	./scripts/bench.sh $(BUILD_DIR)
+
+format:
+	clang-format -i $$(git ls-files '*.cc' '*.h')
+
+clean:
+	rm -rf $(BUILD_DIR)
