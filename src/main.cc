@@ -1,1 +1,26 @@
-int main() { return 0; }
+// contour: the Kubernetes ingress controller that programs Envoy.
+#include <iostream>
+
+#include "CLI/CLI.hpp"
+#include "cli/translate_command.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"contour: Kubernetes ingress controller for Envoy (C++ implementation)"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "contour-cpp 0.1.0 (Contour v0.15.3 compatible)");
+
+  contour::cli::TranslateOptions translate;
+  contour::cli::AddTranslateCommand(app, translate);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // CLI11 reports usage errors by exception; exit codes: 0 for --help, 2 otherwise.
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  if (app.got_subcommand("translate")) {
+    return contour::cli::RunTranslate(translate, std::cout, std::cerr);
+  }
+  return 2;
+}

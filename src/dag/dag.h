@@ -92,7 +92,8 @@ struct Cluster {
   std::optional<UpstreamValidation> validation;
 };
 
-enum class PathMatch { kPrefix, kRegex };
+// kExact serves networking.k8s.io/v1 pathType Exact (as Contour 1.14+ does).
+enum class PathMatch { kPrefix, kRegex, kExact };
 
 // A route timeout: unset (Envoy's 15s default), infinite (0s), or a value.
 struct Timeout {
@@ -124,7 +125,15 @@ struct VirtualHost {
   std::map<std::string, Route> routes;
 
   static std::string RouteKey(PathMatch match, const std::string& path) {
-    return (match == PathMatch::kRegex ? "regex:" : "prefix:") + path;
+    switch (match) {
+      case PathMatch::kRegex:
+        return "regex:" + path;
+      case PathMatch::kExact:
+        return "exact:" + path;
+      case PathMatch::kPrefix:
+        break;
+    }
+    return "prefix:" + path;
   }
 };
 

@@ -1,0 +1,204 @@
+// Prints decode throughput and build + translate time and peak RSS for N Ingresses, each with
+// its own Service and Endpoints of 10 addresses. One size per process, so that peak RSS is that
+// size's own: scripts/bench.sh runs 100, 1,000 and 10,000.
+//
+// Usage: bench_pipeline decode|build N [ROUNDS]
+//   decode: YAML and JSON decode throughput (MB/s).
+//   build:  the objects are made in memory (no text), then cache + DAG + translation are timed;
+//           peak RSS is the process's high-water mark, so it covers only this phase.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "dag/builder.h"
+#include "dag/cache.h"
+#include "k8s/decode.h"
+#include "server/offline_pipeline.h"
+#include "translate/translate.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string Manifests(int count) {
+  std::string out;
+  out.reserve(static_cast<size_t>(count) * 900);
+  for (int i = 0; i < count; ++i) {
+    const std::string name = "app-" + std::to_string(i);
+    const std::string ns = "team-" + std::to_string(i % 50);
+    out += "apiVersion: v1\nkind: Service\nmetadata:\n  name: " + name + "\n  namespace: " + ns +
+           "\nspec:\n  ports:\n  - name: http\n    port: 80\n    targetPort: 8080\n---\n";
+    out += "apiVersion: v1\nkind: Endpoints\nmetadata:\n  name: " + name +
+           "\n  namespace: " + ns + "\nsubsets:\n- addresses:\n";
+    for (int a = 0; a < 10; ++a) {
+      out += "  - ip: 10." + std::to_string((i >> 8) & 255) + "." + std::to_string(i & 255) +
+             "." + std::to_string(a + 1) + "\n";
+    }
+    out += "  ports:\n  - name: http\n    port: 8080\n---\n";
+    out += "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: " + name +
+           "\n  namespace: " + ns + "\nspec:\n  rules:\n  - host: " + name +
+           ".example.com\n    http:\n      paths:\n      - path: /\n        pathType: Prefix\n"
+           "        backend:\n          service:\n            name: " + name +
+           "\n            port:\n              number: 80\n---\n";
+  }
+  return out;
+}
+
+// The same objects as one JSON List, as the API server would send them.
+std::string JsonList(int count) {
+  std::string out = "{\"apiVersion\":\"v1\",\"kind\":\"List\",\"items\":[";
+  for (int i = 0; i < count; ++i) {
+    const std::string name = "\"app-" + std::to_string(i) + "\"";
+    const std::string ns = "\"team-" + std::to_string(i % 50) + "\"";
+    if (i > 0) out += ",";
+    out += "{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":" + name +
+           ",\"namespace\":" + ns +
+           "},\"spec\":{\"ports\":[{\"name\":\"http\",\"port\":80,\"targetPort\":8080}]}},";
+    out += "{\"apiVersion\":\"v1\",\"kind\":\"Endpoints\",\"metadata\":{\"name\":" + name +
+           ",\"namespace\":" + ns + "},\"subsets\":[{\"addresses\":[";
+    for (int a = 0; a < 10; ++a) {
+      out += std::string(a ? "," : "") + "{\"ip\":\"10." + std::to_string((i >> 8) & 255) + "." +
+             std::to_string(i & 255) + "." + std::to_string(a + 1) + "\"}";
+    }
+    out += "],\"ports\":[{\"name\":\"http\",\"port\":8080}]}]},";
+    out += "{\"apiVersion\":\"networking.k8s.io/v1\",\"kind\":\"Ingress\",\"metadata\":{\"name\":" +
+           name + ",\"namespace\":" + ns + "},\"spec\":{\"rules\":[{\"host\":\"app-" +
+           std::to_string(i) +
+           ".example.com\",\"http\":{\"paths\":[{\"path\":\"/\",\"pathType\":\"Prefix\","
+           "\"backend\":{\"service\":{\"name\":" + name + ",\"port\":{\"number\":80}}}}]}}]}}";
+  }
+  return out + "]}";
+}
+
+double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+double Median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  return values[values.size() / 2];
+}
+
+long PeakRssKb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss;
+}
+
+long CurrentRssKb() {
+  std::ifstream statm("/proc/self/statm");
+  long pages = 0, resident = 0;
+  statm >> pages >> resident;
+  return resident * 4;
+}
+
+
+std::vector<contour::k8s::Object> MakeObjects(int count) {
+  using namespace contour::k8s;
+  std::vector<Object> objects;
+  objects.reserve(static_cast<size_t>(count) * 3);
+  for (int i = 0; i < count; ++i) {
+    ObjectMeta meta;
+    meta.name = "app-" + std::to_string(i);
+    meta.namespace_ = "team-" + std::to_string(i % 50);
+    Service service;
+    service.metadata = meta;
+    service.ports.push_back(ServicePort{.name = "http", .port = 80});
+    objects.emplace_back(std::move(service));
+    Endpoints endpoints;
+    endpoints.metadata = meta;
+    EndpointSubset subset;
+    for (int a = 0; a < 10; ++a) {
+      subset.addresses.push_back({"10." + std::to_string((i >> 8) & 255) + "." +
+                                  std::to_string(i & 255) + "." + std::to_string(a + 1)});
+    }
+    subset.ports.push_back(EndpointPort{.name = "http", .port = 8080});
+    endpoints.subsets.push_back(std::move(subset));
+    objects.emplace_back(std::move(endpoints));
+    Ingress ingress;
+    ingress.metadata = meta;
+    ingress.api_version = "networking.k8s.io/v1";
+    IngressRule rule;
+    rule.host = meta.name + ".example.com";
+    IngressPath path;
+    path.path = "/";
+    path.path_type = "Prefix";
+    path.backend.service_name = meta.name;
+    path.backend.service_port.int_value = 80;
+    rule.paths.push_back(std::move(path));
+    ingress.rules.push_back(std::move(rule));
+    objects.emplace_back(std::move(ingress));
+  }
+  return objects;
+}
+
+int Decode(int count, int rounds) {
+  const std::string yaml = Manifests(count);
+  const std::string json = JsonList(count);
+  std::vector<double> yaml_times, json_times;
+  for (int r = 0; r < rounds; ++r) {
+    auto start = Clock::now();
+    contour::k8s::DecodeResult decoded = contour::k8s::DecodeManifests(yaml, "bench.yaml");
+    yaml_times.push_back(Seconds(Clock::now() - start));
+    start = Clock::now();
+    contour::k8s::DecodeResult from_json = contour::k8s::DecodeManifests(json, "bench.json");
+    json_times.push_back(Seconds(Clock::now() - start));
+    if (decoded.objects.size() != static_cast<size_t>(3 * count) ||
+        from_json.objects.size() != decoded.objects.size()) {
+      std::fprintf(stderr, "decoded %zu/%zu objects, want %d\n", decoded.objects.size(),
+                   from_json.objects.size(), 3 * count);
+      return 1;
+    }
+  }
+  std::printf("decode %8d objects | YAML %6.1f MB (%7.1f MB/s) | JSON %6.1f MB (%7.1f MB/s)\n",
+              3 * count, yaml.size() / 1e6, yaml.size() / 1e6 / Median(yaml_times),
+              json.size() / 1e6, json.size() / 1e6 / Median(json_times));
+  return 0;
+}
+
+int Build(int count, int rounds) {
+  const std::vector<contour::k8s::Object> objects = MakeObjects(count);
+  const long objects_rss_kb = CurrentRssKb();
+  contour::config::ServeConfig config;
+  std::vector<double> times;
+  size_t clusters = 0, endpoints = 0, listeners = 0;
+  for (int r = 0; r < rounds; ++r) {
+    const auto start = Clock::now();
+    contour::server::Rendered rendered = contour::server::Render(objects, config);
+    times.push_back(Seconds(Clock::now() - start));
+    clusters = rendered.resources.clusters.size();
+    endpoints = rendered.endpoints.size();
+    listeners = rendered.resources.listeners.size();
+  }
+  if (clusters != static_cast<size_t>(count) || endpoints != static_cast<size_t>(count) ||
+      listeners != 2) {
+    std::fprintf(stderr, "rendered %zu clusters, %zu endpoints, %zu listeners; want %d, %d, 2\n",
+                 clusters, endpoints, listeners, count, count);
+    return 1;
+  }
+  std::printf("build  %8d ingresses | build+translate %8.1f ms (median of %d) | RSS with objects "
+              "%6.1f MB | peak RSS %6.1f MB\n",
+              count, Median(times) * 1000, rounds, objects_rss_kb / 1024.0,
+              PeakRssKb() / 1024.0);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    std::fprintf(stderr, "usage: %s decode|build N [ROUNDS]\n", argv[0]);
+    return 2;
+  }
+  const std::string mode = argv[1];
+  const int count = std::atoi(argv[2]);
+  const int rounds = argc > 3 ? std::max(1, std::atoi(argv[3])) : 5;
+  if (count <= 0) return 2;
+  if (mode == "decode") return Decode(count, rounds);
+  if (mode == "build") return Build(count, rounds);
+  return 2;
+}

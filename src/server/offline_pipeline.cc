@@ -1,0 +1,64 @@
+#include "server/offline_pipeline.h"
+
+#include <map>
+#include <string>
+#include <variant>
+
+#include "dag/builder.h"
+#include "dag/cache.h"
+
+namespace contour::server {
+
+dag::CacheConfig CacheConfigFrom(const config::ServeConfig& config) {
+  dag::CacheConfig cache;
+  cache.ingress_class = config.ingress_class_name;
+  cache.root_namespaces = config.ingressroute_root_namespaces;
+  return cache;
+}
+
+translate::TranslateConfig TranslateConfigFrom(const config::ServeConfig& config) {
+  translate::TranslateConfig out;
+  out.http_address = config.envoy_http_address;
+  out.http_port = config.envoy_http_port;
+  out.https_address = config.envoy_https_address;
+  out.https_port = config.envoy_https_port;
+  out.stats_address = config.stats_address;
+  out.stats_port = config.stats_port;
+  out.http_access_log = config.envoy_http_access_log;
+  out.https_access_log = config.envoy_https_access_log;
+  out.use_proxy_protocol = config.use_proxy_protocol;
+  out.min_tls_version = config.min_tls_version;
+  return out;
+}
+
+Rendered Render(const std::vector<k8s::Object>& objects, const config::ServeConfig& config) {
+  dag::KubernetesCache cache(CacheConfigFrom(config));
+  std::map<dag::ObjectKey, const k8s::Secret*> secrets;
+  std::vector<k8s::Endpoints> endpoints;
+  for (const k8s::Object& object : objects) {
+    if (const auto* secret = std::get_if<k8s::Secret>(&object)) {
+      secrets[{secret->metadata.namespace_, secret->metadata.name}] = secret;
+    } else if (const auto* eps = std::get_if<k8s::Endpoints>(&object)) {
+      endpoints.push_back(*eps);
+    }
+    cache.Insert(object);
+  }
+  // The cache keeps no payload of a Secret that nothing referenced when it arrived: hand back
+  // the ones that became referenced later.
+  for (const dag::ObjectKey& key : cache.SecretsWanted()) {
+    auto it = secrets.find(key);
+    if (it != secrets.end()) cache.Insert(*it->second);
+  }
+
+  dag::BuilderConfig builder_config;
+  builder_config.disable_permit_insecure = config.disable_permit_insecure;
+  dag::Dag dag = dag::Build(cache, builder_config);
+
+  Rendered rendered;
+  rendered.resources = translate::Translate(dag, TranslateConfigFrom(config));
+  rendered.endpoints = translate::TranslateEndpoints(endpoints);
+  rendered.statuses = std::move(dag.statuses);
+  return rendered;
+}
+
+}  // namespace contour::server

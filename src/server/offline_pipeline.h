@@ -1,0 +1,30 @@
+// The whole pipeline run once over a set of objects: cache → DAG → Envoy resources. Used by
+// `contour translate`, the golden tests, the fuzzer and the benchmarks.
+#ifndef CONTOUR_SERVER_OFFLINE_PIPELINE_H_
+#define CONTOUR_SERVER_OFFLINE_PIPELINE_H_
+
+#include <vector>
+
+#include "config/serve_config.h"
+#include "dag/dag.h"
+#include "envoy/config/endpoint/v3/endpoint.pb.h"
+#include "k8s/objects.h"
+#include "translate/translate.h"
+
+namespace contour::server {
+
+struct Rendered {
+  translate::Resources resources;
+  std::vector<envoy::config::endpoint::v3::ClusterLoadAssignment> endpoints;
+  std::vector<dag::Status> statuses;
+};
+
+// The configuration each stage takes, derived from the one validated ServeConfig.
+dag::CacheConfig CacheConfigFrom(const config::ServeConfig& config);
+translate::TranslateConfig TranslateConfigFrom(const config::ServeConfig& config);
+
+Rendered Render(const std::vector<k8s::Object>& objects, const config::ServeConfig& config);
+
+}  // namespace contour::server
+
+#endif  // CONTOUR_SERVER_OFFLINE_PIPELINE_H_
