@@ -34,18 +34,18 @@ std::string Manifests(int count) {
     const std::string ns = "team-" + std::to_string(i % 50);
     out += "apiVersion: v1\nkind: Service\nmetadata:\n  name: " + name + "\n  namespace: " + ns +
            "\nspec:\n  ports:\n  - name: http\n    port: 80\n    targetPort: 8080\n---\n";
-    out += "apiVersion: v1\nkind: Endpoints\nmetadata:\n  name: " + name +
-           "\n  namespace: " + ns + "\nsubsets:\n- addresses:\n";
+    out += "apiVersion: v1\nkind: Endpoints\nmetadata:\n  name: " + name + "\n  namespace: " + ns +
+           "\nsubsets:\n- addresses:\n";
     for (int a = 0; a < 10; ++a) {
-      out += "  - ip: 10." + std::to_string((i >> 8) & 255) + "." + std::to_string(i & 255) +
-             "." + std::to_string(a + 1) + "\n";
+      out += "  - ip: 10." + std::to_string((i >> 8) & 255) + "." + std::to_string(i & 255) + "." +
+             std::to_string(a + 1) + "\n";
     }
     out += "  ports:\n  - name: http\n    port: 8080\n---\n";
     out += "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: " + name +
            "\n  namespace: " + ns + "\nspec:\n  rules:\n  - host: " + name +
            ".example.com\n    http:\n      paths:\n      - path: /\n        pathType: Prefix\n"
-           "        backend:\n          service:\n            name: " + name +
-           "\n            port:\n              number: 80\n---\n";
+           "        backend:\n          service:\n            name: " +
+           name + "\n            port:\n              number: 80\n---\n";
   }
   return out;
 }
@@ -71,7 +71,8 @@ std::string JsonList(int count) {
            name + ",\"namespace\":" + ns + "},\"spec\":{\"rules\":[{\"host\":\"app-" +
            std::to_string(i) +
            ".example.com\",\"http\":{\"paths\":[{\"path\":\"/\",\"pathType\":\"Prefix\","
-           "\"backend\":{\"service\":{\"name\":" + name + ",\"port\":{\"number\":80}}}}]}}]}}";
+           "\"backend\":{\"service\":{\"name\":" +
+           name + ",\"port\":{\"number\":80}}}}]}}]}}";
   }
   return out + "]}";
 }
@@ -95,7 +96,6 @@ long CurrentRssKb() {
   statm >> pages >> resident;
   return resident * 4;
 }
-
 
 std::vector<contour::k8s::Object> MakeObjects(int count) {
   using namespace contour::k8s;
@@ -180,10 +180,10 @@ int Build(int count, int rounds) {
                  clusters, endpoints, listeners, count, count);
     return 1;
   }
-  std::printf("build  %8d ingresses | build+translate %8.1f ms (median of %d) | RSS with objects "
-              "%6.1f MB | peak RSS %6.1f MB\n",
-              count, Median(times) * 1000, rounds, objects_rss_kb / 1024.0,
-              PeakRssKb() / 1024.0);
+  std::printf(
+      "build  %8d ingresses | build+translate %8.1f ms (median of %d) | RSS with objects "
+      "%6.1f MB | peak RSS %6.1f MB\n",
+      count, Median(times) * 1000, rounds, objects_rss_kb / 1024.0, PeakRssKb() / 1024.0);
   return 0;
 }
 

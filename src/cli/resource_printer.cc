@@ -88,9 +88,11 @@ absl::StatusOr<nlohmann::json> RenderedToJson(const server::Rendered& rendered,
   nlohmann::json document = nlohmann::json::object();
   auto wanted = [&](const char* type) { return options.type == "all" || options.type == type; };
   absl::Status status;
-  if (wanted("listeners")) status.Update(AppendAll(rendered.resources.listeners, document["listeners"]));
+  if (wanted("listeners"))
+    status.Update(AppendAll(rendered.resources.listeners, document["listeners"]));
   if (wanted("routes")) status.Update(AppendAll(rendered.resources.routes, document["routes"]));
-  if (wanted("clusters")) status.Update(AppendAll(rendered.resources.clusters, document["clusters"]));
+  if (wanted("clusters"))
+    status.Update(AppendAll(rendered.resources.clusters, document["clusters"]));
   if (wanted("endpoints")) status.Update(AppendAll(rendered.endpoints, document["endpoints"]));
   if (wanted("secrets")) status.Update(AppendAll(rendered.resources.secrets, document["secrets"]));
   if (!status.ok()) return status;

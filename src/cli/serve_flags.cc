@@ -13,13 +13,15 @@ void AddOutputShapingFlags(CLI::App& command, ServeFlags& flags) {
                      "Comma-separated namespaces allowed to hold root IngressRoutes (default any)");
   command.add_option("--envoy-service-http-address", flags.envoy_http_address,
                      "Envoy HTTP listener address (default 0.0.0.0)");
-  command.add_option("--envoy-service-http-port", flags.envoy_http_port,
-                     "Envoy HTTP listener port (default 8080)")
+  command
+      .add_option("--envoy-service-http-port", flags.envoy_http_port,
+                  "Envoy HTTP listener port (default 8080)")
       ->check(CLI::Range(1, 65535));
   command.add_option("--envoy-service-https-address", flags.envoy_https_address,
                      "Envoy HTTPS listener address (default 0.0.0.0)");
-  command.add_option("--envoy-service-https-port", flags.envoy_https_port,
-                     "Envoy HTTPS listener port (default 8443)")
+  command
+      .add_option("--envoy-service-https-port", flags.envoy_https_port,
+                  "Envoy HTTPS listener port (default 8443)")
       ->check(CLI::Range(1, 65535));
   command.add_option("--envoy-http-access-log", flags.envoy_http_access_log,
                      "Envoy HTTP access log path (default /dev/stdout)");
@@ -27,8 +29,9 @@ void AddOutputShapingFlags(CLI::App& command, ServeFlags& flags) {
                      "Envoy HTTPS access log path (default /dev/stdout)");
   command.add_option("--stats-address", flags.stats_address,
                      "Envoy stats-health listener address (default 0.0.0.0)");
-  command.add_option("--stats-port", flags.stats_port,
-                     "Envoy stats-health listener port (default 8002)")
+  command
+      .add_option("--stats-port", flags.stats_port,
+                  "Envoy stats-health listener port (default 8002)")
       ->check(CLI::Range(1, 65535));
   command.add_flag("--use-proxy-protocol", flags.use_proxy_protocol,
                    "Expect PROXY protocol on Envoy's listeners");

@@ -10,8 +10,9 @@ namespace contour::cli {
 void AddTranslateCommand(CLI::App& app, TranslateOptions& options) {
   CLI::App* command = app.add_subcommand(
       "translate", "Render the Envoy configuration for Kubernetes manifests, without a cluster");
-  command->add_option("-f,--filename", options.files,
-                      "Manifest file or directory (repeatable; - for stdin)")
+  command
+      ->add_option("-f,--filename", options.files,
+                   "Manifest file or directory (repeatable; - for stdin)")
       ->required();
   command->add_option("-o,--output", options.output, "Output format")
       ->check(CLI::IsMember({"yaml", "json"}))

@@ -90,8 +90,8 @@ absl::StatusOr<absl::Duration> ParseGoDuration(std::string_view text) {
       if (candidate.name == unit_name) unit = &candidate;
     }
     if (unit == nullptr) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("time: unknown unit \"", Absl(unit_name), "\" in duration \"", Absl(text), "\""));
+      return absl::InvalidArgumentError(absl::StrCat("time: unknown unit \"", Absl(unit_name),
+                                                     "\" in duration \"", Absl(text), "\""));
     }
     const uint64_t per_unit = static_cast<uint64_t>(unit->nanos);
     if (whole > kMax / per_unit) return Invalid(text);
@@ -104,7 +104,8 @@ absl::StatusOr<absl::Duration> ParseGoDuration(std::string_view text) {
     total += value;
   }
   if (total > kMax - (negative ? 0 : 1)) return Invalid(text);
-  const int64_t nanos = negative ? -static_cast<int64_t>(total - 1) - 1 : static_cast<int64_t>(total);
+  const int64_t nanos =
+      negative ? -static_cast<int64_t>(total - 1) - 1 : static_cast<int64_t>(total);
   return absl::Nanoseconds(nanos);
 }
 

@@ -9,9 +9,9 @@
 #define CONTOUR_CONCAT_(a, b) CONTOUR_CONCAT_INNER_(a, b)
 
 // Returns the status from the enclosing function if `expr` is not OK.
-#define RETURN_IF_ERROR(expr)                      \
-  do {                                             \
-    ::absl::Status contour_status_ = (expr);       \
+#define RETURN_IF_ERROR(expr)                          \
+  do {                                                 \
+    ::absl::Status contour_status_ = (expr);           \
     if (!contour_status_.ok()) return contour_status_; \
   } while (false)
 

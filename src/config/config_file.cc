@@ -108,8 +108,7 @@ absl::Status ApplyLeaderElection(const std::string& source, const YAML::Node& bl
   return absl::OkStatus();
 }
 
-absl::Status ApplyDocument(const std::string& source, const YAML::Node& root,
-                           ServeConfig& config) {
+absl::Status ApplyDocument(const std::string& source, const YAML::Node& root, ServeConfig& config) {
   if (!root.IsDefined() || root.IsNull()) return absl::OkStatus();  // an empty file
   if (!root.IsMap()) return KeyError(source, root, "(top level)", "must be a mapping");
   for (const auto& entry : root) {
@@ -158,8 +157,7 @@ absl::Status ApplyConfigText(const std::string& text, const std::string& source,
   try {
     return ApplyDocument(source, root, config);
   } catch (const YAML::Exception& e) {  // e.g. a non-scalar key
-    return absl::InvalidArgumentError(
-        absl::StrCat(source, ":", e.mark.line + 1, ": ", e.msg));
+    return absl::InvalidArgumentError(absl::StrCat(source, ":", e.mark.line + 1, ": ", e.msg));
   }
 }
 

@@ -104,7 +104,7 @@ struct Timeout {
 
 struct RetryPolicy {
   std::string retry_on;
-  uint32_t num_retries = 0;                       // 0 = Envoy's default (1)
+  uint32_t num_retries = 0;                               // 0 = Envoy's default (1)
   absl::Duration per_try_timeout = absl::ZeroDuration();  // 0 = unset
 };
 

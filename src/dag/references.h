@@ -27,7 +27,7 @@ struct References {
 // Default backend and rule backends; tls[].secretName. Empty names are left out.
 References ReferencesOf(const k8s::Ingress& ingress);
 // routes[].services[] and tcpproxy.services[]; a root's virtualhost.tls.secretName;
-// services[].validation.caSecret. Empty names are left out.
+// routes[].services[].validation.caSecret. Empty names are left out.
 References ReferencesOf(const k8s::IngressRoute& route);
 
 }  // namespace contour::dag

@@ -122,8 +122,8 @@ struct IngressTLS {
 
 struct Ingress {
   ObjectMeta metadata;
-  std::string api_version;  // as written; all versions decode to this type
-  std::optional<std::string> ingress_class_name;   // v1 spec.ingressClassName
+  std::string api_version;                        // as written; all versions decode to this type
+  std::optional<std::string> ingress_class_name;  // v1 spec.ingressClassName
   std::optional<IngressBackend> default_backend;  // spec.backend / spec.defaultBackend
   std::vector<IngressTLS> tls;
   std::vector<IngressRule> rules;

@@ -22,7 +22,7 @@ std::string DigestHex(const EVP_MD* md, std::string_view data) {
   unsigned int length = 0;
   EVP_Digest(data.data(), data.size(), digest, &length, md, nullptr);
   return absl::BytesToHexString(
-      std::string_view(reinterpret_cast<const char*>(digest), static_cast<size_t>(length)));
+      absl::string_view(reinterpret_cast<const char*>(digest), static_cast<size_t>(length)));
 }
 
 }  // namespace
@@ -49,7 +49,10 @@ std::string Truncate(int limit, std::string_view s, std::string_view suffix) {
   const size_t l = static_cast<size_t>(limit);
   if (l >= s.size()) return std::string(s);
   if (l <= suffix.size()) return std::string(suffix.substr(0, l));
-  return absl::StrCat(s.substr(0, l - suffix.size() - 1), "-", suffix);
+  std::string out(s.substr(0, l - suffix.size() - 1));
+  out += '-';
+  out += suffix;
+  return out;
 }
 
 std::string Hashname(int limit, std::vector<std::string> parts) {

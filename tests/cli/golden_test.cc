@@ -82,8 +82,7 @@ class GoldenTest : public testing::TestWithParam<std::string> {};
 TEST_P(GoldenTest, MatchesExpected) {
   const fs::path dir = kGoldenDir / GetParam();
   const Outcome outcome = RunCase(dir);
-  const std::string errors =
-      "exit: " + std::to_string(outcome.exit_code) + "\n" + outcome.err;
+  const std::string errors = "exit: " + std::to_string(outcome.exit_code) + "\n" + outcome.err;
   if (std::getenv("CONTOUR_UPDATE_GOLDEN") != nullptr) {
     WriteFile(dir / "expected.yaml", outcome.out);
     WriteFile(dir / "expected-errors.txt", errors);
