@@ -17,9 +17,9 @@ std::string ValueOf(const Annotations& annotations, const std::string& key) {
 }
 
 // The trimmed, non-empty entries of a comma-separated list.
-std::vector<std::string> CommaList(std::string_view text) {
+std::vector<std::string> CommaList(const std::string& text) {
   std::vector<std::string> out;
-  for (std::string_view entry : absl::StrSplit(text, ',')) {
+  for (absl::string_view entry : absl::StrSplit(text, ',')) {
     entry = absl::StripAsciiWhitespace(entry);
     if (!entry.empty()) out.emplace_back(entry);
   }
@@ -31,7 +31,8 @@ uint32_t PositiveOrZero(int32_t value) { return value > 0 ? static_cast<uint32_t
 }  // namespace
 
 int32_t ParseInt32Annotation(const Annotations& annotations, const std::string& key) {
-  std::string_view text = ValueOf(annotations, key);
+  const std::string value = ValueOf(annotations, key);
+  std::string_view text = value;
   bool negative = false;
   if (!text.empty() && (text[0] == '+' || text[0] == '-')) {
     negative = text[0] == '-';

@@ -25,8 +25,8 @@ std::shared_ptr<const Secret> BuildState::LookupTlsSecret(const ObjectKey& key) 
   const k8s::Secret& source = *found->second;
   const std::string* cert = DataOf(source, kTlsCertKey);
   const std::string* private_key = DataOf(source, kTlsPrivateKeyKey);
-  if (source.type != kSecretTypeTls || cert == nullptr || cert->empty() ||
-      private_key == nullptr || private_key->empty()) {
+  if (source.type != kSecretTypeTls || cert == nullptr || cert->empty() || private_key == nullptr ||
+      private_key->empty()) {
     return nullptr;
   }
   auto secret = std::make_shared<const Secret>(

@@ -19,9 +19,9 @@ struct SecretRequest {
 };
 
 struct References {
-  std::vector<ObjectKey> services;          // always in the object's namespace
-  std::vector<SecretRequest> tls_secrets;   // Ingress tls[], root IngressRoute virtualhost.tls
-  std::vector<ObjectKey> ca_secrets;        // IngressRoute services[].validation.caSecret
+  std::vector<ObjectKey> services;         // always in the object's namespace
+  std::vector<SecretRequest> tls_secrets;  // Ingress tls[], root IngressRoute virtualhost.tls
+  std::vector<ObjectKey> ca_secrets;       // IngressRoute services[].validation.caSecret
 };
 
 // Default backend and rule backends; tls[].secretName. Empty names are left out.

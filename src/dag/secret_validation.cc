@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 
@@ -59,8 +60,10 @@ absl::StatusOr<std::optional<PemBlock>> NextPemBlock(std::string_view& rest) {
   }
   size_t line_end = rest.find('\n', begin);
   if (line_end == std::string_view::npos) line_end = rest.size();
-  std::string_view begin_line =
-      absl::StripTrailingAsciiWhitespace(rest.substr(begin, line_end - begin));
+  const std::string_view raw_line = rest.substr(begin, line_end - begin);
+  const absl::string_view stripped =
+      absl::StripTrailingAsciiWhitespace(absl::string_view(raw_line.data(), raw_line.size()));
+  const std::string_view begin_line(stripped.data(), stripped.size());
   constexpr std::string_view kDashes = "-----";
   if (begin_line.size() < 16 || begin_line.substr(begin_line.size() - 5) != kDashes) {
     return absl::InvalidArgumentError("failed to parse PEM block");
@@ -101,8 +104,18 @@ bool ParsesAsCertificate(const std::string& der) {
   return ok;
 }
 
+bool IsPkcs8(const std::string& der) {
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(der.data());
+  PKCS8_PRIV_KEY_INFO* info = d2i_PKCS8_PRIV_KEY_INFO(nullptr, &p, static_cast<long>(der.size()));
+  PKCS8_PRIV_KEY_INFO_free(info);
+  return info != nullptr;
+}
+
 // structure: "PrivateKeyInfo" (PKCS8) or "type-specific" (PKCS1 / SEC1); key_type may be null.
 bool ParsesAsPrivateKey(const std::string& der, const char* structure, const char* key_type) {
+  if (std::string_view(structure) == "type-specific" && IsPkcs8(der)) {
+    return false;  // OpenSSL's PKCS1/SEC1 decoders fall back to PKCS8; Go's do not
+  }
   EVP_PKEY* key = nullptr;
   OSSL_DECODER_CTX* ctx = OSSL_DECODER_CTX_new_for_pkey(&key, "DER", structure, key_type,
                                                         EVP_PKEY_KEYPAIR, nullptr, nullptr);

@@ -51,6 +51,8 @@ std::shared_ptr<const Service> ServiceLookup::Lookup(const ObjectKey& key,
   const std::string name = StringValue(port);
   for (const k8s::ServicePort& candidate : source.ports) {
     if (candidate.port != number && candidate.name != name) continue;
+    Entry& entry = made_[{key.first, key.second, candidate.port}];
+    if (entry.service != nullptr && entry.kind == kind) return entry.service;
     auto service = std::make_shared<Service>();
     service->namespace_ = source.metadata.namespace_;
     service->name = source.metadata.name;
@@ -62,7 +64,7 @@ std::shared_ptr<const Service> ServiceLookup::Lookup(const ObjectKey& key,
           UpstreamProtocolFor(source.metadata.annotations, candidate.name, candidate.port);
       if (source.type == "ExternalName") service->external_name = source.external_name;
     }
-    made_[{key.first, key.second, candidate.port}] = Entry{kind, service};
+    entry = Entry{kind, service};
     return service;
   }
   return nullptr;

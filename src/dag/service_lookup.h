@@ -17,8 +17,7 @@ namespace contour::dag {
 
 class ServiceLookup {
  public:
-  explicit ServiceLookup(
-      const std::map<ObjectKey, std::shared_ptr<const k8s::Service>>& services);
+  explicit ServiceLookup(const std::map<ObjectKey, std::shared_ptr<const k8s::Service>>& services);
 
   // The Service port named by `port` (number, or name; a string holding a number also matches
   // that number), as an HTTP upstream: protocol and circuit breakers from the Service's
@@ -40,7 +39,7 @@ class ServiceLookup {
   const std::map<ObjectKey, std::shared_ptr<const k8s::Service>>& services_;
   // (namespace, name, port number) → the node made for it. As in Contour, a numbered lookup
   // that finds the port already made for the other kind yields null (an HTTP route and a
-  // tcpproxy cannot share one Service port).
+  // tcpproxy cannot share one Service port), while a named lookup replaces it.
   std::map<std::tuple<std::string, std::string, int64_t>, Entry> made_;
 };
 

@@ -136,11 +136,11 @@ void FieldReader::Error(std::string_view key, std::string message) {
   errors_.push_back(FieldError{Path(key), std::move(message)});
 }
 
-void FieldReader::TypeError(std::string_view expected, const json& got) {
+void FieldReader::TypeError(const char* expected, const json& got) {
   Error("", absl::StrCat("expected ", expected, ", got ", got.type_name()));
 }
 
-bool FieldReader::ToInt(const json& value, std::string_view expected, int64_t& out) {
+bool FieldReader::ToInt(const json& value, const char* expected, int64_t& out) {
   switch (value.type()) {
     case json::value_t::number_integer:
       out = value.get<int64_t>();

@@ -64,7 +64,7 @@ class FieldReader {
   const nlohmann::json* ObjectField(const nlohmann::json& object, std::string_view key);
 
   // Reads object[key] as an array of objects: for each element, appends a T to `out` and calls
-  // read(element, out.back()) with the path at that element.
+  // read(element, *this, out.back()) with the path at that element.
   template <typename T, typename ReadItem>
   void ReadList(const nlohmann::json& object, std::string_view key, std::vector<T>& out,
                 ReadItem&& read) {
@@ -79,7 +79,7 @@ class FieldReader {
         if (!item.is_null()) TypeError("an object", item);
         continue;
       }
-      read(item, out.emplace_back());
+      read(item, *this, out.emplace_back());
     }
   }
 
@@ -98,9 +98,9 @@ class FieldReader {
   };
 
   const nlohmann::json* ArrayField(const nlohmann::json& object, std::string_view key);
-  void TypeError(std::string_view expected, const nlohmann::json& got);
+  void TypeError(const char* expected, const nlohmann::json& got);
   // Converts a JSON number to int64, recording an error at the current path if it is not one.
-  bool ToInt(const nlohmann::json& value, std::string_view expected, int64_t& out);
+  bool ToInt(const nlohmann::json& value, const char* expected, int64_t& out);
   std::string Path(std::string_view last) const;
 
   std::vector<Segment> path_;
