@@ -73,10 +73,11 @@ absl::StatusOr<nlohmann::json> ProtoToJson(const google::protobuf::Message& mess
   google::protobuf::util::JsonPrintOptions options;
   options.preserve_proto_field_names = true;
   std::string text;
-  absl::Status status = google::protobuf::util::MessageToJsonString(message, &text, options);
+  // protobuf 3.21 has its own Status type.
+  const auto status = google::protobuf::util::MessageToJsonString(message, &text, options);
   if (!status.ok()) {
-    return absl::InternalError(
-        absl::StrCat("printing ", message.GetTypeName(), " as JSON: ", status.message()));
+    return absl::InternalError(absl::StrCat("printing ", message.GetTypeName(), " as JSON: ",
+                                            std::string(status.message())));
   }
   nlohmann::json json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded()) return absl::InternalError("protobuf printed invalid JSON");

@@ -2,6 +2,7 @@
 
 #include "dag/build_state.h"
 #include "dag/ingress_processor.h"
+#include "dag/ingressroute_processor.h"
 
 namespace contour::dag {
 
@@ -11,9 +12,9 @@ Dag Build(const KubernetesCache& cache, const BuilderConfig& config) {
   // that the set of port-443 vhosts is fixed while routes are added.
   AddIngressSecureVirtualHosts(state);
   AddIngressRoutes(state);
-  // IngressRoutes go here (ingressroute_processor.h: duplicate fqdns, roots, delegation, tcp
-  // proxies, statuses), after Ingress routes so that an IngressRoute overwrites an Ingress route
-  // for the same host and prefix.
+  // After Ingress routes, so that an IngressRoute overwrites an Ingress route for the same host
+  // and prefix.
+  AddIngressRouteVirtualHosts(state);
   return std::move(state).Finish();  // drops invalid vhosts, adds orphaned statuses
 }
 

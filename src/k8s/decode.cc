@@ -151,6 +151,7 @@ class ManifestDecoder {
           result_.errors, document, identity,
           FieldError{"items", absl::StrCat("expected an array, got ", items.type_name())});
     }
+    result_.objects.reserve(result_.objects.size() + items.size());
     for (size_t i = 0; i < items.size(); ++i) {
       AddObject(items[i], document, absl::StrCat("items[", i, "]"), check_size);
     }

@@ -178,22 +178,21 @@ class JsonBuilder final : public YAML::EventHandler {
     if (parent.value.is_array()) {
       parent.value.push_back(std::move(value));
     } else if (!parent.has_key) {
-      SetKey(mark, parent, value, merge_key, is_scalar);
+      SetKey(mark, parent, std::move(value), merge_key, is_scalar);
     } else if (parent.key_is_merge) {
       parent.has_key = false;
       Merge(mark, parent.value, std::move(value));
     } else {
       parent.has_key = false;
-      parent.value[parent.key] = std::move(value);
+      parent.value[std::move(parent.key)] = std::move(value);
     }
   }
 
   // sigs.k8s.io/yaml turns scalar keys into JSON's string keys.
-  void SetKey(const YAML::Mark& mark, Frame& parent, const json& key, bool merge_key,
-              bool is_scalar) {
+  void SetKey(const YAML::Mark& mark, Frame& parent, json key, bool merge_key, bool is_scalar) {
     if (!is_scalar || key.is_structured()) return Fail(mark, "mapping keys must be scalars");
     if (key.is_null()) return Fail(mark, "mapping keys must not be null");
-    parent.key = key.is_string() ? key.get<std::string>() : key.dump();
+    parent.key = key.is_string() ? std::move(key.get_ref<std::string&>()) : key.dump();
     parent.has_key = true;
     parent.key_is_merge = merge_key;
   }

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "config/serve_config.h"
+#include "dag/cache.h"
 #include "dag/dag.h"
 #include "envoy/config/endpoint/v3/endpoint.pb.h"
 #include "k8s/objects.h"
