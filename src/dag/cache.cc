@@ -1,5 +1,6 @@
 #include "dag/cache.h"
 
+#include <algorithm>
 #include <type_traits>
 #include <variant>
 
@@ -189,6 +190,11 @@ bool KubernetesCache::ServiceReferenced(const ObjectKey& key) const {
 }
 
 bool KubernetesCache::SecretReferenced(const ObjectKey& key) const {
+  // Contour watches Secrets only in the root namespaces when they are set (contour.md §3).
+  const std::vector<std::string>& roots = config_.root_namespaces;
+  if (!roots.empty() && std::find(roots.begin(), roots.end(), key.first) == roots.end()) {
+    return false;
+  }
   if (ca_secret_refs_.contains(key)) return true;
   auto it = tls_secret_refs_.find(key);
   if (it == tls_secret_refs_.end()) return false;

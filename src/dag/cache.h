@@ -21,7 +21,8 @@ namespace contour::dag {
 struct CacheConfig {
   // Ingress class to accept; empty means "contour". Objects with no class are always accepted.
   std::string ingress_class;
-  // IngressRoute root namespaces; empty means any.
+  // IngressRoute root namespaces; empty means any. When set, roots outside them are invalid and
+  // Secrets outside them are neither kept nor wanted (Contour's Secret informers watch only these).
   std::vector<std::string> root_namespaces;
 };
 

@@ -4,6 +4,7 @@
 // vhost, route and tcp proxy; ingressroute_test_objects.h) and every status.
 #include <algorithm>
 #include <cctype>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,9 @@ struct Row {
   bool disable_permit_insecure = false;
   std::vector<std::string> root_namespaces;
 };
+
+// gtest prints a failing row by its name rather than its bytes.
+void PrintTo(const Row& row, std::ostream* os) { *os << row.name; }
 
 // --- fixtures shared by several rows (Contour's names) ---
 k8s::Service S1() { return HttpService("default", "kuard"); }
@@ -346,6 +350,20 @@ std::vector<Row> RootRows() {
        {"other/child valid: valid IngressRoute @example.com",
         "other/root invalid: root IngressRoute cannot be defined in this namespace",
         "roots/root valid: valid IngressRoute @example.com"},
+       false,
+       {"roots"}},
+      {"root namespaces also scope secrets: a delegate's CA outside them is not found",
+       {WithTls(IR("roots", "root", "example.com", {DelegateTo("/", "child", "team")}), "secret"),
+        TlsSecret("roots", "secret"),
+        IR("team", "child", std::nullopt,
+           {RouteTo("/", {WithValidation(Svc("kuard", 8080), "ca", "example.com")})}),
+        CaSecret("team", "ca"), HttpService("team", "kuard", 8080, {{kUpstreamTls, "8080"}})},
+       {"http example.com prefix:/ -> team/kuard:8080(tls) redirect",
+        "https example.com secret=roots/secret tls=1.1",
+        "https example.com prefix:/ -> team/kuard:8080(tls)"},
+       {"roots/root valid: valid IngressRoute @example.com",
+        "team/child invalid: route \"/\": service \"kuard\": upstreamValidation requested but "
+        "secret not found or misconfigured @example.com"},
        false,
        {"roots"}},
       {"root namespace checked before the fqdn",

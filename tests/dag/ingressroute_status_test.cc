@@ -1,6 +1,8 @@
 // IngressRoute statuses: Contour v0.15.3's TestDAGIngressRouteStatus (15 cases, root namespaces
 // ["roots"], fixtures ir1..ir16 and s4..s7 rebuilt), TestDAGRootNamespaces (8) and
 // TestDAGIngressRouteUniqueFQDNs (2), with their names.
+#include <cctype>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -79,6 +81,9 @@ struct StatusCase {
   std::vector<k8s::Object> objects;
   std::vector<std::string> want;  // DescribeStatuses lines, in any order
 };
+
+// gtest prints a failing case by its name rather than its bytes.
+void PrintTo(const StatusCase& c, std::ostream* os) { *os << c.name; }
 
 std::string Line(const std::string& object, const std::string& rest) { return object + " " + rest; }
 
@@ -167,6 +172,8 @@ struct RootNamespaceCase {
   std::vector<k8s::Object> objects;
   size_t want_vhosts;
 };
+
+void PrintTo(const RootNamespaceCase& c, std::ostream* os) { *os << c.name; }
 
 class RootNamespacesTest : public testing::TestWithParam<RootNamespaceCase> {};
 
