@@ -39,6 +39,7 @@ int RunTranslate(const TranslateOptions& options, std::ostream& out, std::ostrea
   }
 
   server::Rendered rendered = server::Render(decoded.objects, *config);
+  for (const std::string& warning : rendered.warnings) err << "warning: " << warning << "\n";
   int invalid = 0;
   for (const dag::Status& status : rendered.statuses) {
     if (status.current_status == "valid") continue;

@@ -191,10 +191,14 @@ absl::Status ValidateSecret(const k8s::Secret& secret) {
     return absl::FailedPreconditionError("neither kubernetes.io/tls nor carrying ca.crt");
   }
   if (auto it = secret.data.find(kTlsCertKey); it != secret.data.end()) {
-    if (absl::Status status = ValidateCertificatePem(it->second); !status.ok()) return status;
+    if (absl::Status status = ValidateCertificatePem(it->second); !status.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("data.tls.crt: ", status.message()));
+    }
   }
   if (auto it = secret.data.find(kTlsPrivateKeyKey); it != secret.data.end()) {
-    if (absl::Status status = ValidatePrivateKeyPem(it->second); !status.ok()) return status;
+    if (absl::Status status = ValidatePrivateKeyPem(it->second); !status.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("data.tls.key: ", status.message()));
+    }
   }
   return absl::OkStatus();
 }

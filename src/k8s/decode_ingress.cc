@@ -17,8 +17,9 @@ void DecodeBackendV1beta1(const json& backend, FieldReader& reader, IngressBacke
   }
   if (FieldReader::Find(backend, "servicePort") == nullptr) {
     reader.Required("servicePort");
-  } else {
-    reader.ReadIntOrString(backend, "servicePort", out.service_port);
+  } else if (reader.ReadIntOrString(backend, "servicePort", out.service_port) &&
+             !out.service_port.is_string) {
+    CheckPortRange(reader, "servicePort", out.service_port.int_value);
   }
 }
 
@@ -37,10 +38,7 @@ void DecodeServicePortV1(const json& port, FieldReader& reader, IntOrString& out
     return;
   }
   if (number == 0) return reader.Required("");
-  if (number < std::numeric_limits<int32_t>::min() ||
-      number > std::numeric_limits<int32_t>::max()) {
-    return reader.Error("number", absl::StrCat("integer ", number, " is out of range for int32"));
-  }
+  CheckPortRange(reader, "number", number);
   out.int_value = number;
 }
 

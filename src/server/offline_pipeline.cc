@@ -6,6 +6,7 @@
 
 #include "dag/builder.h"
 #include "dag/cache.h"
+#include "dag/secret_validation.h"
 
 namespace contour::server {
 
@@ -31,13 +32,30 @@ translate::TranslateConfig TranslateConfigFrom(const config::ServeConfig& config
   return out;
 }
 
+namespace {
+
+// Contour logs TLS and CA secrets that fail validation; other secrets are not its business.
+void WarnIfUnusable(const k8s::Secret& secret, std::vector<std::string>& warnings) {
+  const bool tls_or_ca =
+      secret.type == dag::kSecretTypeTls || secret.data.count(dag::kCaCertKey) > 0;
+  if (!tls_or_ca) return;
+  absl::Status status = dag::ValidateSecret(secret);
+  if (status.ok()) return;
+  warnings.push_back("Secret " + secret.metadata.namespace_ + "/" + secret.metadata.name + ": " +
+                     std::string(status.message()) + "; ignored");
+}
+
+}  // namespace
+
 Rendered Render(const std::vector<k8s::Object>& objects, const config::ServeConfig& config) {
   dag::KubernetesCache cache(CacheConfigFrom(config));
+  Rendered rendered;
   std::map<dag::ObjectKey, const k8s::Secret*> secrets;
   std::vector<k8s::Endpoints> endpoints;
   for (const k8s::Object& object : objects) {
     if (const auto* secret = std::get_if<k8s::Secret>(&object)) {
       secrets[{secret->metadata.namespace_, secret->metadata.name}] = secret;
+      WarnIfUnusable(*secret, rendered.warnings);
     } else if (const auto* eps = std::get_if<k8s::Endpoints>(&object)) {
       endpoints.push_back(*eps);
     }
@@ -54,7 +72,6 @@ Rendered Render(const std::vector<k8s::Object>& objects, const config::ServeConf
   builder_config.disable_permit_insecure = config.disable_permit_insecure;
   dag::Dag dag = dag::Build(cache, builder_config);
 
-  Rendered rendered;
   rendered.resources = translate::Translate(dag, TranslateConfigFrom(config));
   rendered.endpoints = translate::TranslateEndpoints(endpoints);
   rendered.statuses = std::move(dag.statuses);

@@ -3,6 +3,7 @@
 #ifndef CONTOUR_SERVER_OFFLINE_PIPELINE_H_
 #define CONTOUR_SERVER_OFFLINE_PIPELINE_H_
 
+#include <string>
 #include <vector>
 
 #include "config/serve_config.h"
@@ -18,6 +19,8 @@ struct Rendered {
   translate::Resources resources;
   std::vector<envoy::config::endpoint::v3::ClusterLoadAssignment> endpoints;
   std::vector<dag::Status> statuses;
+  // Objects left out for reasons the user should hear of (e.g. a TLS secret with bad PEM).
+  std::vector<std::string> warnings;
 };
 
 // The configuration each stage takes, derived from the one validated ServeConfig.

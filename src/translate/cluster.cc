@@ -90,7 +90,8 @@ void SetDiscovery(const dag::Service& service, ConfigSourceMode mode, cluster_v3
   // ExternalName: Envoy resolves the DNS name itself.
   out->set_type(cluster_v3::Cluster::STRICT_DNS);
   auto* assignment = out->mutable_load_assignment();
-  assignment->set_cluster_name(service.EdsServiceName());
+  // Contour v0.15 always joins the port name, leaving "ns/name/" for an unnamed port.
+  assignment->set_cluster_name(service.namespace_ + "/" + service.name + "/" + service.port_name);
   *assignment->add_endpoints()->add_lb_endpoints()->mutable_endpoint()->mutable_address() =
       SocketAddress(service.external_name, static_cast<uint32_t>(service.port));
 }
