@@ -51,13 +51,13 @@ Rendered Render(const std::vector<k8s::Object>& objects, const config::ServeConf
   dag::KubernetesCache cache(CacheConfigFrom(config));
   Rendered rendered;
   std::map<dag::ObjectKey, const k8s::Secret*> secrets;
-  std::vector<k8s::Endpoints> endpoints;
+  std::vector<const k8s::Endpoints*> endpoints;
   for (const k8s::Object& object : objects) {
     if (const auto* secret = std::get_if<k8s::Secret>(&object)) {
       secrets[{secret->metadata.namespace_, secret->metadata.name}] = secret;
       WarnIfUnusable(*secret, rendered.warnings);
     } else if (const auto* eps = std::get_if<k8s::Endpoints>(&object)) {
-      endpoints.push_back(*eps);
+      endpoints.push_back(eps);
     }
     cache.Insert(object);
   }

@@ -48,10 +48,10 @@ std::vector<endpoint_v3::ClusterLoadAssignment> ClusterLoadAssignments(
 }
 
 std::vector<endpoint_v3::ClusterLoadAssignment> TranslateEndpoints(
-    const std::vector<k8s::Endpoints>& endpoints) {
+    const std::vector<const k8s::Endpoints*>& endpoints) {
   std::vector<endpoint_v3::ClusterLoadAssignment> assignments;
-  for (const auto& object : endpoints) {
-    for (auto& assignment : ClusterLoadAssignments(object)) {
+  for (const k8s::Endpoints* object : endpoints) {
+    for (auto& assignment : ClusterLoadAssignments(*object)) {
       assignments.push_back(std::move(assignment));
     }
   }

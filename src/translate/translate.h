@@ -52,8 +52,9 @@ Resources Translate(const dag::Dag& dag, const TranslateConfig& config);
 
 // ClusterLoadAssignments for Endpoints objects (Contour's EndpointsTranslator): one per port,
 // named ns/name/portname (ns/name when unnamed), ready addresses only; sorted by name.
+// Takes the objects by pointer so that callers need not copy what they hold.
 std::vector<envoy::config::endpoint::v3::ClusterLoadAssignment> TranslateEndpoints(
-    const std::vector<k8s::Endpoints>& endpoints);
+    const std::vector<const k8s::Endpoints*>& endpoints);
 
 }  // namespace contour::translate
 

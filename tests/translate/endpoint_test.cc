@@ -75,7 +75,9 @@ TEST(TranslateEndpointsTest, Table) {
         "cluster_name: \"z/svc\" endpoints { " + Endpoint("10.0.0.1", 80) + " }"}},
   };
   for (const auto& row : rows) {
-    const auto got = TranslateEndpoints(row.endpoints);
+    std::vector<const k8s::Endpoints*> objects;
+    for (const k8s::Endpoints& endpoints : row.endpoints) objects.push_back(&endpoints);
+    const auto got = TranslateEndpoints(objects);
     ASSERT_EQ(got.size(), row.want.size()) << row.name;
     for (size_t i = 0; i < got.size(); ++i) {
       EXPECT_THAT(got[i], EqualsProto(ParseText<endpoint_v3::ClusterLoadAssignment>(row.want[i])))
