@@ -2,10 +2,12 @@
 // its own Service and Endpoints of 10 addresses. One size per process, so that peak RSS is that
 // size's own: scripts/bench.sh runs 100, 1,000 and 10,000.
 //
-// Usage: bench_pipeline decode|build N [ROUNDS]
+// Usage: bench_pipeline decode|build|build-ingressroute N [ROUNDS]
 //   decode: YAML and JSON decode throughput (MB/s).
 //   build:  the objects are made in memory (no text), then cache + DAG + translation are timed;
 //           peak RSS is the process's high-water mark, so it covers only this phase.
+//   build-ingressroute: the same for N root IngressRoutes, each serving / from its own Service
+//           and delegating /child to a child IngressRoute in another namespace.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -136,6 +138,52 @@ std::vector<contour::k8s::Object> MakeObjects(int count) {
   return objects;
 }
 
+contour::k8s::Service OnePortService(const std::string& ns, const std::string& name) {
+  contour::k8s::Service service;
+  service.metadata.namespace_ = ns;
+  service.metadata.name = name;
+  service.ports.push_back(contour::k8s::ServicePort{.name = "http", .port = 80});
+  return service;
+}
+
+contour::k8s::IngressRouteRoute RouteTo(const std::string& match, const std::string& service) {
+  contour::k8s::IngressRouteRoute route;
+  route.match = match;
+  route.services.push_back(contour::k8s::IngressRouteService{.name = service, .port = 80});
+  return route;
+}
+
+std::vector<contour::k8s::Object> MakeIngressRoutes(int count) {
+  using namespace contour::k8s;
+  std::vector<Object> objects;
+  objects.reserve(static_cast<size_t>(count) * 4);
+  for (int i = 0; i < count; ++i) {
+    const std::string name = "app-" + std::to_string(i);
+    const std::string root_ns = "team-" + std::to_string(i % 50);
+    const std::string child_ns = "child-" + std::to_string(i % 50);
+    objects.emplace_back(OnePortService(root_ns, name));
+    objects.emplace_back(OnePortService(child_ns, name));
+
+    IngressRoute root;
+    root.metadata.namespace_ = root_ns;
+    root.metadata.name = name;
+    root.virtualhost.emplace().fqdn = name + ".example.com";
+    root.routes.push_back(RouteTo("/", name));
+    IngressRouteRoute delegated;
+    delegated.match = "/child";
+    delegated.delegate = Delegate{.name = name, .namespace_ = child_ns};
+    root.routes.push_back(std::move(delegated));
+    objects.emplace_back(std::move(root));
+
+    IngressRoute child;
+    child.metadata.namespace_ = child_ns;
+    child.metadata.name = name;
+    child.routes.push_back(RouteTo("/child", name));
+    objects.emplace_back(std::move(child));
+  }
+  return objects;
+}
+
 int Decode(int count, int rounds) {
   const std::string yaml = Manifests(count);
   const std::string json = JsonList(count);
@@ -160,30 +208,44 @@ int Decode(int count, int rounds) {
   return 0;
 }
 
-int Build(int count, int rounds) {
-  const std::vector<contour::k8s::Object> objects = MakeObjects(count);
+int Build(int count, int rounds, bool ingress_routes) {
+  const std::vector<contour::k8s::Object> objects =
+      ingress_routes ? MakeIngressRoutes(count) : MakeObjects(count);
+  const size_t want_clusters = ingress_routes ? 2 * count : count;
+  const size_t want_endpoints = ingress_routes ? 0 : count;
   const long objects_rss_kb = CurrentRssKb();
   contour::config::ServeConfig config;
-  std::vector<double> times;
-  size_t clusters = 0, endpoints = 0, listeners = 0;
+  std::vector<double> times, cache_ms, build_ms, translate_ms;
+  contour::server::RenderTimings phases;
+  size_t clusters = 0, endpoints = 0, listeners = 0, valid = 0;
   for (int r = 0; r < rounds; ++r) {
     const auto start = Clock::now();
-    contour::server::Rendered rendered = contour::server::Render(objects, config);
+    contour::server::Rendered rendered = contour::server::Render(objects, config, &phases);
     times.push_back(Seconds(Clock::now() - start));
+    cache_ms.push_back(absl::ToDoubleMilliseconds(phases.cache));
+    build_ms.push_back(absl::ToDoubleMilliseconds(phases.build));
+    translate_ms.push_back(absl::ToDoubleMilliseconds(phases.translate));
     clusters = rendered.resources.clusters.size();
     endpoints = rendered.endpoints.size();
     listeners = rendered.resources.listeners.size();
+    valid = 0;
+    for (const auto& status : rendered.statuses) valid += status.current_status == "valid";
   }
-  if (clusters != static_cast<size_t>(count) || endpoints != static_cast<size_t>(count) ||
-      listeners != 2) {
-    std::fprintf(stderr, "rendered %zu clusters, %zu endpoints, %zu listeners; want %d, %d, 2\n",
-                 clusters, endpoints, listeners, count, count);
+  const size_t want_valid = ingress_routes ? 2 * count : 0;
+  if (clusters != want_clusters || endpoints != want_endpoints || listeners != 2 ||
+      valid != want_valid) {
+    std::fprintf(stderr,
+                 "rendered %zu clusters, %zu endpoints, %zu listeners, %zu valid statuses; want "
+                 "%zu, %zu, 2, %zu\n",
+                 clusters, endpoints, listeners, valid, want_clusters, want_endpoints, want_valid);
     return 1;
   }
   std::printf(
-      "build  %8d ingresses | build+translate %8.1f ms (median of %d) | RSS with objects "
-      "%6.1f MB | peak RSS %6.1f MB\n",
-      count, Median(times) * 1000, rounds, objects_rss_kb / 1024.0, PeakRssKb() / 1024.0);
+      "build %-13s %6d | build+translate %7.1f ms (cache %6.1f, dag %6.1f, translate %6.1f; "
+      "median of %d) | RSS with objects %6.1f MB | peak RSS %6.1f MB\n",
+      ingress_routes ? "ingressroutes" : "ingresses", count, Median(times) * 1000, Median(cache_ms),
+      Median(build_ms), Median(translate_ms), rounds, objects_rss_kb / 1024.0,
+      PeakRssKb() / 1024.0);
   return 0;
 }
 
@@ -191,7 +253,7 @@ int Build(int count, int rounds) {
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: %s decode|build N [ROUNDS]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s decode|build|build-ingressroute N [ROUNDS]\n", argv[0]);
     return 2;
   }
   const std::string mode = argv[1];
@@ -199,6 +261,7 @@ int main(int argc, char** argv) {
   const int rounds = argc > 3 ? std::max(1, std::atoi(argv[3])) : 5;
   if (count <= 0) return 2;
   if (mode == "decode") return Decode(count, rounds);
-  if (mode == "build") return Build(count, rounds);
+  if (mode == "build") return Build(count, rounds, /*ingress_routes=*/false);
+  if (mode == "build-ingressroute") return Build(count, rounds, /*ingress_routes=*/true);
   return 2;
 }

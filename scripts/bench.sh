@@ -11,3 +11,8 @@ for n in 100 1000 10000; do
   [ "$n" -ge 10000 ] && rounds=3
   taskset -c 0 "$build/bench_pipeline" build "$n" "$rounds"
 done
+for n in 100 1000 10000; do
+  rounds=5
+  [ "$n" -ge 10000 ] && rounds=3
+  taskset -c 0 "$build/bench_pipeline" build-ingressroute "$n" "$rounds"
+done

@@ -39,6 +39,11 @@ std::optional<std::vector<std::string>> CyclePath(const Visited& visited,
   return path;
 }
 
+// Beyond Contour: a delegation tree is bounded, so that no set of objects can exhaust the stack
+// (a long chain) or the build's time (delegates that fan out and rejoin are walked per path).
+constexpr size_t kMaxDelegationDepth = 64;
+constexpr int kMaxDelegationsPerRoot = 10000;
+
 // Walks the routes and tcp proxies reachable from one root, for the root's fqdn.
 class DelegationWalker {
  public:
@@ -75,6 +80,10 @@ class DelegationWalker {
       if (target == nullptr) continue;  // a delegate to a missing object is ignored
       if (auto cycle = CyclePath(visited, *target)) {
         Invalid(object, irstatus::RouteCycle(*cycle));
+        return;
+      }
+      if (!WithinLimits(visited)) {
+        Invalid(object, irstatus::DelegationTooLarge(kMaxDelegationDepth, kMaxDelegationsPerRoot));
         return;
       }
       Routes(*target, route.match, visited, enforce_tls);
@@ -119,12 +128,21 @@ class DelegationWalker {
         Invalid(object, irstatus::TcpProxyCycle(*cycle));
         return;
       }
+      if (!WithinLimits(visited)) {
+        Invalid(object, irstatus::DelegationTooLarge(kMaxDelegationDepth, kMaxDelegationsPerRoot));
+        return;
+      }
       TcpProxy(*target, visited);
     }
     Valid(object);
   }
 
  private:
+  // Counts one more delegation followed from this root.
+  bool WithinLimits(const Visited& visited) {
+    return visited.size() < kMaxDelegationDepth && ++delegations_ <= kMaxDelegationsPerRoot;
+  }
+
   // The delegate's object (namespace defaulting to the delegating object's), no longer orphaned;
   // null when it does not exist.
   const k8s::IngressRoute* Target(const k8s::IngressRoute& object, const k8s::Delegate& delegate) {
@@ -153,6 +171,7 @@ class DelegationWalker {
 
   BuildState& state_;
   const std::string host_;
+  int delegations_ = 0;
 };
 
 bool RootAllowed(const BuildState& state, const k8s::IngressRoute& root) {

@@ -107,6 +107,11 @@ std::string RouteCycle(const std::vector<std::string>& path) {
   return absl::StrCat("route creates a delegation cycle: ", absl::StrJoin(path, " -> "));
 }
 
+std::string DelegationTooLarge(size_t max_depth, int max_delegations) {
+  return absl::StrCat("delegation tree too large: more than ", max_depth, " levels or ",
+                      max_delegations, " delegations from one root");
+}
+
 std::string TcpProxyCycle(const std::vector<std::string>& path) {
   return absl::StrCat("tcpproxy creates a delegation cycle: ", absl::StrJoin(path, " -> "));
 }

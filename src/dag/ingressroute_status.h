@@ -38,6 +38,8 @@ std::string ValidationSubjectMissing(const std::string& match, const std::string
 // `path` is the visited objects then the one that closes the loop, each "ns/name".
 std::string RouteCycle(const std::vector<std::string>& path);
 std::string TcpProxyCycle(const std::vector<std::string>& path);
+// Beyond Contour, which has no limit.
+std::string DelegationTooLarge(size_t max_depth, int max_delegations);
 std::string TcpProxyServiceMissing(const std::string& namespace_, const std::string& service,
                                    int64_t port);
 

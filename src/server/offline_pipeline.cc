@@ -4,6 +4,7 @@
 #include <string>
 #include <variant>
 
+#include "absl/time/clock.h"
 #include "dag/builder.h"
 #include "dag/cache.h"
 #include "dag/secret_validation.h"
@@ -47,7 +48,14 @@ void WarnIfUnusable(const k8s::Secret& secret, std::vector<std::string>& warning
 
 }  // namespace
 
-Rendered Render(const std::vector<k8s::Object>& objects, const config::ServeConfig& config) {
+Rendered Render(const std::vector<k8s::Object>& objects, const config::ServeConfig& config,
+                RenderTimings* timings) {
+  absl::Time start = absl::Now();
+  auto lap = [&](absl::Duration RenderTimings::*phase) {
+    const absl::Time now = absl::Now();
+    if (timings != nullptr) timings->*phase = now - start;
+    start = now;
+  };
   dag::KubernetesCache cache(CacheConfigFrom(config));
   Rendered rendered;
   std::map<dag::ObjectKey, const k8s::Secret*> secrets;
@@ -67,14 +75,17 @@ Rendered Render(const std::vector<k8s::Object>& objects, const config::ServeConf
     auto it = secrets.find(key);
     if (it != secrets.end()) cache.Insert(*it->second);
   }
+  lap(&RenderTimings::cache);
 
   dag::BuilderConfig builder_config;
   builder_config.disable_permit_insecure = config.disable_permit_insecure;
   dag::Dag dag = dag::Build(cache, builder_config);
+  lap(&RenderTimings::build);
 
   rendered.resources = translate::Translate(dag, TranslateConfigFrom(config));
   rendered.endpoints = translate::TranslateEndpoints(endpoints);
   rendered.statuses = std::move(dag.statuses);
+  lap(&RenderTimings::translate);
   return rendered;
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "config/serve_config.h"
 #include "dag/cache.h"
 #include "dag/dag.h"
@@ -27,7 +28,15 @@ struct Rendered {
 dag::CacheConfig CacheConfigFrom(const config::ServeConfig& config);
 translate::TranslateConfig TranslateConfigFrom(const config::ServeConfig& config);
 
-Rendered Render(const std::vector<k8s::Object>& objects, const config::ServeConfig& config);
+// Where a Render's time went, for the benchmarks.
+struct RenderTimings {
+  absl::Duration cache;      // inserting every object into the KubernetesCache
+  absl::Duration build;      // dag::Build
+  absl::Duration translate;  // translate::Translate and TranslateEndpoints
+};
+
+Rendered Render(const std::vector<k8s::Object>& objects, const config::ServeConfig& config,
+                RenderTimings* timings = nullptr);
 
 }  // namespace contour::server
 
