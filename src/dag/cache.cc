@@ -195,13 +195,10 @@ bool KubernetesCache::SecretReferenced(const ObjectKey& key) const {
   if (!roots.empty() && std::find(roots.begin(), roots.end(), key.first) == roots.end()) {
     return false;
   }
-  if (ca_secret_refs_.contains(key)) return true;
-  auto it = tls_secret_refs_.find(key);
-  if (it == tls_secret_refs_.end()) return false;
-  for (const auto& [from_namespace, count] : it->second) {
-    if (DelegationPermitted(delegations_, key, from_namespace)) return true;
-  }
-  return false;
+  // A cross-namespace reference counts whether or not a delegation permits it: the builder
+  // decides, and must tell "not delegated" (Contour: served without TLS, status valid) from
+  // "missing" (status invalid).
+  return ca_secret_refs_.contains(key) || tls_secret_refs_.contains(key);
 }
 
 void KubernetesCache::CountReferences(const References& refs, int delta) {

@@ -4,6 +4,7 @@
 #include "dag/cache.h"
 
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,9 @@ struct CacheCase {
   std::optional<std::vector<ObjectKey>> want_wanted = std::nullopt;
   std::string ingress_class = "";
 };
+
+// gtest prints a failing row by its name rather than its bytes.
+void PrintTo(const CacheCase& c, std::ostream* os) { *os << c.name; }
 
 k8s::Ingress IngressWithTls(const std::string& namespace_, const std::string& secret_name) {
   k8s::Ingress ingress;
@@ -276,21 +280,23 @@ std::vector<CacheCase> Cases() {
        Op::kInsert,
        service,
        true},
-      {"insert_secret_delegated_from_wrong_namespace_beyond_contour",
+      // Referenced across namespaces without a permitting delegation: kept, so that the
+      // builder can tell "not delegated" from "missing" (as v0.15.3, which keeps every secret).
+      {"insert_secret_delegated_from_wrong_namespace",
        {IngressWithTls("extra", "default/secret"),
         Delegation("extra", "delegation", "secret", {"extra"})},
        Op::kInsert,
        secret,
-       false,
-       kNone,
+       true,
+       std::vector<ObjectKey>{{"default", "secret"}},
        kNone},
-      {"insert_secret_wildcard_not_sole_target_beyond_contour",
+      {"insert_secret_wildcard_not_sole_target",
        {IngressWithTls("extra", "default/secret"),
         Delegation("default", "delegation", "secret", {"*", "other"})},
        Op::kInsert,
        secret,
-       false,
-       kNone},
+       true,
+       std::vector<ObjectKey>{{"default", "secret"}}},
       {"insert_secret_unreferenced_ca_on_tls_secret_referenced_elsewhere",
        {IngressWithTls("default", "other")},
        Op::kInsert,
@@ -382,11 +388,19 @@ std::vector<CacheCase> Cases() {
        true,
        kNone,
        kNone},
-      {"remove_delegation_drops_delegated_secret",
+      {"remove_delegation_keeps_referenced_secret",
        {IngressWithTls("extra", "default/secret"),
         Delegation("default", "delegation", "secret", {"extra"}), secret},
        Op::kRemove,
        Delegation("default", "delegation", "secret", {"extra"}),
+       true,
+       std::vector<ObjectKey>{{"default", "secret"}},
+       kNone},
+      {"remove_last_reference_drops_secret",
+       {IngressWithTls("extra", "default/secret"),
+        Delegation("default", "delegation", "secret", {"extra"}), secret},
+       Op::kRemove,
+       IngressWithTls("extra", "default/secret"),
        true,
        kNone,
        kNone},
@@ -452,13 +466,13 @@ std::vector<CacheCase> Cases() {
        true,
        kNone,
        std::vector<ObjectKey>{{"default", "secret-b"}}},
-      {"update_delegation_narrowed_drops_secret",
+      {"update_delegation_narrowed_keeps_referenced_secret",
        {IngressWithTls("extra", "default/secret"),
         Delegation("default", "delegation", "secret", {"extra"}), secret},
        Op::kUpdate,
        Delegation("default", "delegation", "secret", {"other"}),
        true,
-       kNone,
+       std::vector<ObjectKey>{{"default", "secret"}},
        kNone},
   };
 }
