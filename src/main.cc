@@ -3,8 +3,10 @@
 
 #include "CLI/CLI.hpp"
 #include "cli/translate_command.h"
+#include "common/allocator.h"
 
 int main(int argc, char** argv) {
+  contour::KeepFreedMemoryForRebuilds();
   CLI::App app{"contour: Kubernetes ingress controller for Envoy (C++ implementation)"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "contour-cpp 0.1.0 (Contour v0.15.3 compatible)");

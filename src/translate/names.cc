@@ -82,9 +82,13 @@ std::string ClusterName(const dag::Cluster& cluster) {
     buf += uv->ca_secret_name;
     buf += uv->subject_name;
   }
+  // Most clusters hash nothing: skip the digest for the SHA-1 of "" (da39a3ee5e...).
+  constexpr std::string_view kEmptySha1Prefix = "da39a3ee5e";
   const dag::Service& service = *cluster.upstream;
-  return Hashname(kMaxNameLength, {service.namespace_, service.name, absl::StrCat(service.port),
-                                   Sha1Hex(buf).substr(0, kContentHashLength)});
+  return Hashname(kMaxNameLength,
+                  {service.namespace_, service.name, absl::StrCat(service.port),
+                   buf.empty() ? std::string(kEmptySha1Prefix.substr(0, kContentHashLength))
+                               : Sha1Hex(buf).substr(0, kContentHashLength)});
 }
 
 std::string AltStatName(const dag::Service& service) {
