@@ -11,15 +11,16 @@
 namespace contour::dag {
 namespace {
 
-std::string ValueOf(const Annotations& annotations, const std::string& key) {
-  auto it = annotations.find(key);
-  return it == annotations.end() ? std::string() : it->second;
+// The annotation's value, "" when absent.
+std::string_view ValueOf(const Annotations& annotations, std::string_view key) {
+  const std::string* value = FindAnnotation(annotations, key);
+  return value == nullptr ? std::string_view() : *value;
 }
 
 // The trimmed, non-empty entries of a comma-separated list.
-std::vector<std::string> CommaList(const std::string& text) {
+std::vector<std::string> CommaList(std::string_view text) {
   std::vector<std::string> out;
-  for (absl::string_view entry : absl::StrSplit(text, ',')) {
+  for (absl::string_view entry : absl::StrSplit(absl::string_view(text.data(), text.size()), ',')) {
     entry = absl::StripAsciiWhitespace(entry);
     if (!entry.empty()) out.emplace_back(entry);
   }
@@ -30,9 +31,16 @@ uint32_t PositiveOrZero(int32_t value) { return value > 0 ? static_cast<uint32_t
 
 }  // namespace
 
-int32_t ParseInt32Annotation(const Annotations& annotations, const std::string& key) {
-  const std::string value = ValueOf(annotations, key);
-  std::string_view text = value;
+const std::string* FindAnnotation(const Annotations& annotations, std::string_view key) {
+  // Most objects carry no annotations: spare building a std::string key (the map has no
+  // heterogeneous lookup) for nothing.
+  if (annotations.empty()) return nullptr;
+  auto it = annotations.find(std::string(key));
+  return it == annotations.end() ? nullptr : &it->second;
+}
+
+int32_t ParseInt32Annotation(const Annotations& annotations, std::string_view key) {
+  std::string_view text = ValueOf(annotations, key);
   bool negative = false;
   if (!text.empty() && (text[0] == '+' || text[0] == '-')) {
     negative = text[0] == '-';
@@ -87,10 +95,10 @@ Timeout RequestTimeout(const Annotations& annotations) {
 }
 
 std::optional<RetryPolicy> IngressRetryPolicy(const Annotations& annotations) {
-  std::string retry_on = ValueOf(annotations, kAnnotationRetryOn);
+  const std::string_view retry_on = ValueOf(annotations, kAnnotationRetryOn);
   if (retry_on.empty()) return std::nullopt;
   RetryPolicy policy;
-  policy.retry_on = std::move(retry_on);
+  policy.retry_on = std::string(retry_on);
   policy.num_retries = PositiveOrZero(ParseInt32Annotation(annotations, kAnnotationNumRetries));
   Timeout per_try = ParseTimeout(ValueOf(annotations, kAnnotationPerTryTimeout));
   if (per_try.kind == Timeout::Kind::kValue) policy.per_try_timeout = per_try.value;
@@ -105,14 +113,14 @@ TlsVersion ParseTlsVersion(std::string_view text) {
 
 UpstreamProtocol UpstreamProtocolFor(const Annotations& annotations, const std::string& port_name,
                                      int64_t port_number) {
+  // In this order, so that a later protocol wins for a port listed under several.
   constexpr std::pair<const char*, UpstreamProtocol> kProtocols[] = {
-      {"h2", UpstreamProtocol::kH2},
-      {"h2c", UpstreamProtocol::kH2c},
-      {"tls", UpstreamProtocol::kTls},
+      {kAnnotationUpstreamProtocolH2, UpstreamProtocol::kH2},
+      {kAnnotationUpstreamProtocolH2c, UpstreamProtocol::kH2c},
+      {kAnnotationUpstreamProtocolTls, UpstreamProtocol::kTls},
   };
   std::map<std::string, UpstreamProtocol> by_port;
-  for (const auto& [suffix, protocol] : kProtocols) {
-    const std::string key = std::string(kAnnotationUpstreamProtocolPrefix) + suffix;
+  for (const auto& [key, protocol] : kProtocols) {
     for (const std::string& port : CommaList(ValueOf(annotations, key))) by_port[port] = protocol;
   }
   if (!port_name.empty()) {

@@ -27,15 +27,20 @@ inline constexpr char kAnnotationPerTryTimeout[] = "contour.heptio.com/per-try-t
 inline constexpr char kAnnotationTlsMinimumProtocolVersion[] =
     "contour.heptio.com/tls-minimum-protocol-version";
 inline constexpr char kAnnotationWebsocketRoutes[] = "contour.heptio.com/websocket-routes";
-inline constexpr char kAnnotationUpstreamProtocolPrefix[] = "contour.heptio.com/upstream-protocol.";
+inline constexpr char kAnnotationUpstreamProtocolH2[] = "contour.heptio.com/upstream-protocol.h2";
+inline constexpr char kAnnotationUpstreamProtocolH2c[] = "contour.heptio.com/upstream-protocol.h2c";
+inline constexpr char kAnnotationUpstreamProtocolTls[] = "contour.heptio.com/upstream-protocol.tls";
 inline constexpr char kAnnotationMaxConnections[] = "contour.heptio.com/max-connections";
 inline constexpr char kAnnotationMaxPendingRequests[] = "contour.heptio.com/max-pending-requests";
 inline constexpr char kAnnotationMaxRequests[] = "contour.heptio.com/max-requests";
 inline constexpr char kAnnotationMaxRetries[] = "contour.heptio.com/max-retries";
 
+// The value of annotation `key`; null when absent.
+const std::string* FindAnnotation(const Annotations& annotations, std::string_view key);
+
 // Go's strconv.ParseInt(value, 10, 32) with the error ignored: a syntax error gives 0, an
 // out-of-range value is clamped to the int32 range. Absent means "".
-int32_t ParseInt32Annotation(const Annotations& annotations, const std::string& key);
+int32_t ParseInt32Annotation(const Annotations& annotations, std::string_view key);
 
 // force-ssl-redirect is exactly "true".
 bool TlsRequired(const Annotations& annotations);

@@ -73,8 +73,8 @@ Dag BuildState::Finish() && {
   std::erase_if(dag_.https_hosts, [](const auto& entry) {
     return entry.second.secret == nullptr && !entry.second.tcp_proxy.has_value();
   });
-  for (const ObjectKey& key : orphaned_) {
-    if (!cache_.ingress_routes().contains(key)) continue;
+  for (const auto& [key, route] : cache_.ingress_routes()) {
+    if (route->virtualhost || delegated_.contains(route.get())) continue;
     Status status;
     status.namespace_ = key.first;
     status.name = key.second;
@@ -84,6 +84,7 @@ Dag BuildState::Finish() && {
     SetStatus(std::move(status));
   }
   dag_.statuses.clear();
+  dag_.statuses.reserve(statuses_.size());
   for (auto& [key, status] : statuses_) dag_.statuses.push_back(std::move(status));
   return std::move(dag_);
 }

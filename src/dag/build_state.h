@@ -6,9 +6,9 @@
 
 #include <map>
 #include <memory>
-#include <set>
 #include <string>
 
+#include "absl/container/flat_hash_set.h"
 #include "dag/builder.h"
 #include "dag/cache.h"
 #include "dag/dag.h"
@@ -45,9 +45,8 @@ class BuildState {
 
   // IngressRoute statuses: the first one recorded per object wins (Contour's setStatus).
   void SetStatus(Status status);
-  // Objects without a virtualhost start orphaned; being reached by a delegate clears that.
-  void SetOrphaned(const ObjectKey& key) { orphaned_.insert(key); }
-  void ClearOrphaned(const ObjectKey& key) { orphaned_.erase(key); }
+  // An IngressRoute without a virtualhost is orphaned unless a delegate reaches it.
+  void MarkDelegated(const k8s::IngressRoute& route) { delegated_.insert(&route); }
 
   // Drops vhosts that serve nothing (port 80: no routes; port 443: neither secret nor tcp proxy),
   // records the orphaned statuses, and returns the DAG with statuses sorted by namespace/name.
@@ -60,7 +59,7 @@ class BuildState {
   std::map<ObjectKey, std::shared_ptr<const Secret>> tls_secrets_;
   Dag dag_;
   std::map<ObjectKey, Status> statuses_;
-  std::set<ObjectKey> orphaned_;
+  absl::flat_hash_set<const k8s::IngressRoute*> delegated_;  // membership only, never iterated
 };
 
 }  // namespace contour::dag

@@ -9,9 +9,7 @@ namespace {
 
 std::optional<std::string> AnnotatedClass(const k8s::ObjectMeta& metadata) {
   for (const char* key : {kAnnotationContourIngressClass, kAnnotationIngressClass}) {
-    if (auto it = metadata.annotations.find(key); it != metadata.annotations.end()) {
-      return it->second;
-    }
+    if (const std::string* value = FindAnnotation(metadata.annotations, key)) return *value;
   }
   return std::nullopt;
 }

@@ -1,7 +1,6 @@
 #include "dag/ingressroute_processor.h"
 
 #include <algorithm>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -47,13 +46,27 @@ constexpr int kMaxDelegationsPerRoot = 10000;
 // Walks the routes and tcp proxies reachable from one root, for the root's fqdn.
 class DelegationWalker {
  public:
-  DelegationWalker(BuildState& state, std::string host) : state_(state), host_(std::move(host)) {}
+  DelegationWalker(BuildState& state, const std::string& host) : state_(state), host_(host) {}
 
   // Contour's processRoutes: `prefix` is the match of the route that delegated here ("" at the
   // root). The first invalid route stops the object; routes before it stay programmed.
-  void Routes(const k8s::IngressRoute& object, const std::string& prefix, Visited visited,
-              bool enforce_tls) {
-    visited.push_back(&object);
+  void Routes(const k8s::IngressRoute& object, const std::string& prefix, bool enforce_tls) {
+    visited_.push_back(&object);
+    RoutesOf(object, prefix, enforce_tls);
+    visited_.pop_back();
+  }
+
+  // Contour's processTCPProxy. An object reached by a tcpproxy delegate but without a tcpproxy
+  // of its own counts as an empty one (Contour v0.15.3 dereferences null there).
+  void TcpProxy(const k8s::IngressRoute& object) {
+    visited_.push_back(&object);
+    TcpProxyOf(object);
+    visited_.pop_back();
+  }
+
+ private:
+  // Routes and TcpProxy with `object` already the last of visited_.
+  void RoutesOf(const k8s::IngressRoute& object, const std::string& prefix, bool enforce_tls) {
     for (const k8s::IngressRouteRoute& route : object.routes) {
       if (!route.services.empty() && route.delegate) {
         Invalid(object, irstatus::ServicesAndDelegate(route.match));
@@ -78,23 +91,20 @@ class DelegationWalker {
       if (!route.delegate) continue;
       const k8s::IngressRoute* target = Target(object, *route.delegate);
       if (target == nullptr) continue;  // a delegate to a missing object is ignored
-      if (auto cycle = CyclePath(visited, *target)) {
+      if (auto cycle = CyclePath(visited_, *target)) {
         Invalid(object, irstatus::RouteCycle(*cycle));
         return;
       }
-      if (!WithinLimits(visited)) {
+      if (!WithinLimits()) {
         Invalid(object, irstatus::DelegationTooLarge(kMaxDelegationDepth, kMaxDelegationsPerRoot));
         return;
       }
-      Routes(*target, route.match, visited, enforce_tls);
+      Routes(*target, route.match, enforce_tls);
     }
     Valid(object);
   }
 
-  // Contour's processTCPProxy. An object reached by a tcpproxy delegate but without a tcpproxy
-  // of its own counts as an empty one (Contour v0.15.3 dereferences null there).
-  void TcpProxy(const k8s::IngressRoute& object, Visited visited) {
-    visited.push_back(&object);
+  void TcpProxyOf(const k8s::IngressRoute& object) {
     if (!object.tcpproxy) return;
     const k8s::TCPProxy& proxy = *object.tcpproxy;
     if (!proxy.services.empty() && proxy.delegate) {
@@ -124,42 +134,47 @@ class DelegationWalker {
     if (!proxy.delegate) return;
     const k8s::IngressRoute* target = Target(object, *proxy.delegate);
     if (target != nullptr) {
-      if (auto cycle = CyclePath(visited, *target)) {
+      if (auto cycle = CyclePath(visited_, *target)) {
         Invalid(object, irstatus::TcpProxyCycle(*cycle));
         return;
       }
-      if (!WithinLimits(visited)) {
+      if (!WithinLimits()) {
         Invalid(object, irstatus::DelegationTooLarge(kMaxDelegationDepth, kMaxDelegationsPerRoot));
         return;
       }
-      TcpProxy(*target, visited);
+      TcpProxy(*target);
     }
     Valid(object);
   }
 
- private:
   // Counts one more delegation followed from this root.
-  bool WithinLimits(const Visited& visited) {
-    return visited.size() < kMaxDelegationDepth && ++delegations_ <= kMaxDelegationsPerRoot;
+  bool WithinLimits() {
+    return visited_.size() < kMaxDelegationDepth && ++delegations_ <= kMaxDelegationsPerRoot;
   }
 
   // The delegate's object (namespace defaulting to the delegating object's), no longer orphaned;
   // null when it does not exist.
   const k8s::IngressRoute* Target(const k8s::IngressRoute& object, const k8s::Delegate& delegate) {
-    ObjectKey key{delegate.namespace_.empty() ? object.metadata.namespace_ : delegate.namespace_,
-                  delegate.name};
+    const ObjectKey key{
+        delegate.namespace_.empty() ? object.metadata.namespace_ : delegate.namespace_,
+        delegate.name};
     auto found = state_.cache().ingress_routes().find(key);
     if (found == state_.cache().ingress_routes().end()) return nullptr;
-    state_.ClearOrphaned(key);
+    state_.MarkDelegated(*found->second);
     return found->second.get();
   }
 
-  // Port 80 gets the route as made; port 443 always forwards.
+  // Port 80 gets the route as made; port 443 always forwards. Only a host with TLS (a secret
+  // from this root or from an Ingress) has a port-443 vhost by now: one made here would serve
+  // nothing and Finish would drop it.
   void AddRoute(Route route) {
     const std::string key = VirtualHost::RouteKey(route.match, route.path);
-    state_.HttpHost(host_).routes[key] = route;
-    route.https_redirect = false;
-    state_.HttpsHost(host_).host.routes[key] = std::move(route);
+    if (state_.SecureHostExists(host_)) {
+      Route secure = route;
+      secure.https_redirect = false;
+      state_.HttpsHost(host_).host.routes[key] = std::move(secure);
+    }
+    state_.HttpHost(host_).routes[key] = std::move(route);
   }
 
   void Invalid(const k8s::IngressRoute& object, std::string description) {
@@ -170,7 +185,8 @@ class DelegationWalker {
   }
 
   BuildState& state_;
-  const std::string host_;
+  const std::string& host_;
+  Visited visited_;  // the delegation path from the root to the object being walked
   int delegations_ = 0;
 };
 
@@ -181,28 +197,34 @@ bool RootAllowed(const BuildState& state, const k8s::IngressRoute& root) {
 }
 
 // Contour's validIngressRoutes: the roots whose fqdn no other root uses, in namespace/name
-// order. The others are marked invalid; objects without a virtualhost are marked orphaned.
+// order. The others are marked invalid.
 std::vector<const k8s::IngressRoute*> UniqueRoots(BuildState& state) {
-  std::map<std::string, std::vector<const k8s::IngressRoute*>> by_fqdn;
+  std::vector<const k8s::IngressRoute*> candidates;  // in namespace/name order, as the cache
   for (const auto& [key, object] : state.cache().ingress_routes()) {
-    if (object->virtualhost) {
-      by_fqdn[object->virtualhost->fqdn].push_back(object.get());
-    } else {
-      state.SetOrphaned(key);
-    }
+    if (object->virtualhost) candidates.push_back(object.get());
   }
+  auto fqdn_of = [](const k8s::IngressRoute* route) -> const std::string& {
+    return route->virtualhost->fqdn;
+  };
+  // Grouped by fqdn, each group still in namespace/name order.
+  std::stable_sort(candidates.begin(), candidates.end(),
+                   [&](const auto* a, const auto* b) { return fqdn_of(a) < fqdn_of(b); });
   std::vector<const k8s::IngressRoute*> roots;
-  for (const auto& [fqdn, users] : by_fqdn) {
-    if (users.size() == 1) {
-      roots.push_back(users.front());
-      continue;
+  for (auto first = candidates.begin(); first != candidates.end();) {
+    const std::string& fqdn = fqdn_of(*first);
+    auto last = std::find_if(first, candidates.end(),
+                             [&](const auto* route) { return fqdn_of(route) != fqdn; });
+    if (last - first == 1) {
+      roots.push_back(*first);
+    } else {
+      std::vector<std::string> names;
+      for (auto user = first; user != last; ++user) names.push_back(KeyString(**user));
+      std::sort(names.begin(), names.end());
+      for (auto user = first; user != last; ++user) {
+        irstatus::Set(state, **user, kStatusInvalid, irstatus::FqdnConflict(fqdn, names), fqdn);
+      }
     }
-    std::vector<std::string> names;
-    for (const k8s::IngressRoute* user : users) names.push_back(KeyString(*user));
-    std::sort(names.begin(), names.end());
-    for (const k8s::IngressRoute* user : users) {
-      irstatus::Set(state, *user, kStatusInvalid, irstatus::FqdnConflict(fqdn, names), fqdn);
-    }
+    first = last;
   }
   std::sort(roots.begin(), roots.end(), [](const k8s::IngressRoute* a, const k8s::IngressRoute* b) {
     return std::tie(a->metadata.namespace_, a->metadata.name) <
@@ -246,9 +268,9 @@ void ProcessRoot(BuildState& state, const k8s::IngressRoute& root) {
 
   DelegationWalker walker(state, host);
   if (root.tcpproxy && (passthrough || enforce_tls)) {
-    walker.TcpProxy(root, {});
+    walker.TcpProxy(root);
   } else if (!root.routes.empty()) {
-    walker.Routes(root, "", {}, enforce_tls);
+    walker.Routes(root, "", enforce_tls);
   }
 }
 

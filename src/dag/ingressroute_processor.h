@@ -17,8 +17,8 @@ namespace contour::dag {
 //     its secret and minimum TLS version. Its tcpproxy is used when the vhost terminates TLS or
 //     passes it through; otherwise its routes are walked, following delegates (a delegate's
 //     routes must lie under the delegating route's prefix) and stopping at cycles.
-// Every route goes on both the port-80 and the port-443 vhost of the root's fqdn; BuildState's
-// Finish drops what serves nothing.
+// Every route goes on the port-80 vhost of the root's fqdn and, when the fqdn has TLS (a port-443
+// vhost with a secret), on the port-443 one; BuildState's Finish drops what serves nothing.
 void AddIngressRouteVirtualHosts(BuildState& state);
 
 }  // namespace contour::dag

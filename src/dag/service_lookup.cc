@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <string>
+#include <tuple>
 
 #include "dag/annotations.h"
 
@@ -41,7 +42,7 @@ std::shared_ptr<const Service> ServiceLookup::LookupTcp(const ObjectKey& service
 std::shared_ptr<const Service> ServiceLookup::Lookup(const ObjectKey& key,
                                                      const k8s::IntOrString& port, Kind kind) {
   if (!port.is_string) {
-    auto made = made_.find({key.first, key.second, port.int_value});
+    auto made = made_.find(std::tie(key.first, key.second, port.int_value));
     if (made != made_.end()) return made->second.kind == kind ? made->second.service : nullptr;
   }
   auto found = services_.find(key);

@@ -5,6 +5,7 @@
 #define CONTOUR_DAG_SERVICE_LOOKUP_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <tuple>
@@ -40,7 +41,7 @@ class ServiceLookup {
   // (namespace, name, port number) → the node made for it. As in Contour, a numbered lookup
   // that finds the port already made for the other kind yields null (an HTTP route and a
   // tcpproxy cannot share one Service port), while a named lookup replaces it.
-  std::map<std::tuple<std::string, std::string, int64_t>, Entry> made_;
+  std::map<std::tuple<std::string, std::string, int64_t>, Entry, std::less<>> made_;
 };
 
 }  // namespace contour::dag

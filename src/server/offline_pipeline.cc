@@ -66,6 +66,7 @@ Rendered Render(const std::vector<k8s::Object>& objects, const config::ServeConf
       WarnIfUnusable(*secret, rendered.warnings);
     } else if (const auto* eps = std::get_if<k8s::Endpoints>(&object)) {
       endpoints.push_back(eps);
+      continue;  // the cache ignores Endpoints: spare the copy
     }
     cache.Insert(object);
   }

@@ -96,11 +96,29 @@ void SetDiscovery(const dag::Service& service, ConfigSourceMode mode, cluster_v3
       SocketAddress(service.external_name, static_cast<uint32_t>(service.port));
 }
 
+cluster_v3::Cluster NamedCluster(std::string name, const dag::Cluster& cluster,
+                                 ConfigSourceMode mode) {
+  const dag::Service& service = *cluster.upstream;
+  cluster_v3::Cluster out;
+  out.set_name(std::move(name));
+  out.set_alt_stat_name(AltStatName(service));
+  SetDiscovery(service, mode, &out);
+  *out.mutable_connect_timeout() = ProtoDuration(absl::Milliseconds(kConnectTimeoutMillis));
+  out.set_lb_policy(LbPolicy(cluster.load_balancer_strategy));
+  // Never spread load onto unhealthy hosts in panic.
+  out.mutable_common_lb_config()->mutable_healthy_panic_threshold()->set_value(0);
+  if (cluster.health_check) SetHealthCheck(*cluster.health_check, &out);
+  SetCircuitBreakers(service.circuit_breakers, &out);
+  SetUpstreamProtocol(cluster, &out);
+  return out;
+}
+
+// The first cluster of each name wins.
 void CollectClusters(const std::vector<dag::Cluster>& clusters, ConfigSourceMode mode,
                      std::map<std::string, cluster_v3::Cluster>* out) {
   for (const auto& cluster : clusters) {
-    std::string name = ClusterName(cluster);
-    if (out->count(name) == 0) out->emplace(std::move(name), Cluster(cluster, mode));
+    auto [it, inserted] = out->try_emplace(ClusterName(cluster));
+    if (inserted) it->second = NamedCluster(it->first, cluster, mode);
   }
 }
 
@@ -119,19 +137,7 @@ cluster_v3::Cluster::LbPolicy LbPolicy(const std::string& strategy) {
 }
 
 cluster_v3::Cluster Cluster(const dag::Cluster& cluster, ConfigSourceMode mode) {
-  const dag::Service& service = *cluster.upstream;
-  cluster_v3::Cluster out;
-  out.set_name(ClusterName(cluster));
-  out.set_alt_stat_name(AltStatName(service));
-  SetDiscovery(service, mode, &out);
-  *out.mutable_connect_timeout() = ProtoDuration(absl::Milliseconds(kConnectTimeoutMillis));
-  out.set_lb_policy(LbPolicy(cluster.load_balancer_strategy));
-  // Never spread load onto unhealthy hosts in panic.
-  out.mutable_common_lb_config()->mutable_healthy_panic_threshold()->set_value(0);
-  if (cluster.health_check) SetHealthCheck(*cluster.health_check, &out);
-  SetCircuitBreakers(service.circuit_breakers, &out);
-  SetUpstreamProtocol(cluster, &out);
-  return out;
+  return NamedCluster(ClusterName(cluster), cluster, mode);
 }
 
 std::vector<cluster_v3::Cluster> Clusters(const dag::Dag& dag, ConfigSourceMode mode) {

@@ -25,6 +25,7 @@ std::vector<endpoint_v3::ClusterLoadAssignment> ClusterLoadAssignments(
     if (subset.addresses.empty()) continue;
     for (const auto& port : subset.ports) {
       auto& hosts = by_port[port.name];
+      hosts.reserve(hosts.size() + subset.addresses.size());
       for (const auto& address : subset.addresses) {
         hosts.emplace_back(address.ip, static_cast<uint32_t>(port.port));
       }

@@ -55,17 +55,23 @@ std::string Truncate(int limit, std::string_view s, std::string_view suffix) {
   return out;
 }
 
-std::string Hashname(int limit, std::vector<std::string> parts) {
+std::string Hashname(int limit, absl::Span<const absl::string_view> parts) {
   std::string joined = absl::StrJoin(parts, "/");
   if (limit > static_cast<int>(joined.size())) return joined;
   const std::string hash = Sha256Hex(joined);
   const std::string_view short_hash = std::string_view(hash).substr(0, kShortHashLength);
-  for (size_t i = parts.size(); i-- > 0;) {
-    parts[i] = Truncate(limit / static_cast<int>(parts.size()), parts[i], short_hash);
-    joined = absl::StrJoin(parts, "/");
+  std::vector<std::string> truncated(parts.begin(), parts.end());
+  for (size_t i = truncated.size(); i-- > 0;) {
+    truncated[i] = Truncate(limit / static_cast<int>(truncated.size()), truncated[i], short_hash);
+    joined = absl::StrJoin(truncated, "/");
     if (limit > static_cast<int>(joined.size())) return joined;
   }
   return hash.substr(0, static_cast<size_t>(std::max(limit, 0)));
+}
+
+std::string Hashname(int limit, const std::vector<std::string>& parts) {
+  const std::vector<absl::string_view> views(parts.begin(), parts.end());
+  return Hashname(limit, views);
 }
 
 std::string ClusterName(const dag::Cluster& cluster) {
@@ -84,11 +90,12 @@ std::string ClusterName(const dag::Cluster& cluster) {
   }
   // Most clusters hash nothing: skip the digest for the SHA-1 of "" (da39a3ee5e...).
   constexpr std::string_view kEmptySha1Prefix = "da39a3ee5e";
+  const std::string content_hash =
+      buf.empty() ? std::string(kEmptySha1Prefix) : Sha1Hex(buf).substr(0, kContentHashLength);
   const dag::Service& service = *cluster.upstream;
-  return Hashname(kMaxNameLength,
-                  {service.namespace_, service.name, absl::StrCat(service.port),
-                   buf.empty() ? std::string(kEmptySha1Prefix.substr(0, kContentHashLength))
-                               : Sha1Hex(buf).substr(0, kContentHashLength)});
+  const std::string port = absl::StrCat(service.port);
+  const absl::string_view parts[] = {service.namespace_, service.name, port, content_hash};
+  return Hashname(kMaxNameLength, parts);
 }
 
 std::string AltStatName(const dag::Service& service) {
@@ -96,11 +103,14 @@ std::string AltStatName(const dag::Service& service) {
 }
 
 std::string SecretName(const dag::Secret& secret) {
-  return Hashname(kMaxNameLength,
-                  {secret.namespace_, secret.name,
-                   Sha1Hex(secret.certificate_chain).substr(0, kContentHashLength)});
+  const std::string content_hash = Sha1Hex(secret.certificate_chain).substr(0, kContentHashLength);
+  const absl::string_view parts[] = {secret.namespace_, secret.name, content_hash};
+  return Hashname(kMaxNameLength, parts);
 }
 
-std::string VirtualHostName(const std::string& fqdn) { return Hashname(kMaxNameLength, {fqdn}); }
+std::string VirtualHostName(const std::string& fqdn) {
+  const absl::string_view parts[] = {fqdn};
+  return Hashname(kMaxNameLength, parts);
+}
 
 }  // namespace contour::translate

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "dag/dag.h"
 
 namespace contour::translate {
@@ -24,7 +26,9 @@ std::string Truncate(int limit, std::string_view s, std::string_view suffix);
 
 // Joins `parts` with "/"; when that is not shorter than `limit`, truncates parts from the last
 // backwards with a hash of the whole, and falls back to the hash itself (Contour's hashname).
-std::string Hashname(int limit, std::vector<std::string> parts);
+// Allocates only the result unless the name must be shortened.
+std::string Hashname(int limit, absl::Span<const absl::string_view> parts);
+std::string Hashname(int limit, const std::vector<std::string>& parts);
 
 // The CDS name: ns/name/port/<sha1 of strategy, health check and validation>[:10].
 std::string ClusterName(const dag::Cluster& cluster);

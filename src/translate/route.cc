@@ -4,6 +4,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "translate/listener.h"
 #include "translate/names.h"
 #include "translate/proto_util.h"
@@ -143,34 +144,38 @@ std::optional<route_v3::VirtualHost> VirtualHost(const dag::VirtualHost& vhost,
   route_v3::VirtualHost out;
   out.set_name(VirtualHostName(vhost.name));
   out.add_domains(vhost.name);
-  if (vhost.name != "*") out.add_domains(vhost.name + ":*");
-  std::vector<route_v3::Route> routes;
-  routes.reserve(vhost.routes.size());
-  for (const auto& [key, route] : vhost.routes) routes.push_back(Route(route, allow_redirect));
-  std::stable_sort(routes.begin(), routes.end(), LongestRouteFirst);
-  for (auto& route : routes) *out.add_routes() = std::move(route);
+  if (vhost.name != "*") out.add_domains(absl::StrCat(vhost.name, ":*"));
+  auto* routes = out.mutable_routes();
+  routes->Reserve(static_cast<int>(vhost.routes.size()));
+  for (const auto& [key, route] : vhost.routes) *routes->Add() = Route(route, allow_redirect);
+  // The DAG keys routes by match kind and path, so no two compare equal and the order is total.
+  std::sort(
+      routes->pointer_begin(), routes->pointer_end(),
+      [](const route_v3::Route* a, const route_v3::Route* b) { return LongestRouteFirst(*a, *b); });
   return out;
 }
 
 std::vector<route_v3::RouteConfiguration> RouteConfigurations(const dag::Dag& dag) {
-  std::vector<route_v3::VirtualHost> http;
-  for (const auto& [name, vhost] : dag.http_hosts) {
-    if (auto out = VirtualHost(vhost, /*allow_redirect=*/true)) http.push_back(*std::move(out));
-  }
-  std::vector<route_v3::VirtualHost> https;
-  for (const auto& [name, secure] : dag.https_hosts) {
-    if (auto out = VirtualHost(secure.host, /*allow_redirect=*/false)) {
-      https.push_back(*std::move(out));
-    }
-  }
-  auto by_name = [](const auto& a, const auto& b) { return a.name() < b.name(); };
   std::vector<route_v3::RouteConfiguration> configs(2);
   configs[0].set_name(kHttpListenerName);
-  std::stable_sort(http.begin(), http.end(), by_name);
-  for (auto& vhost : http) *configs[0].add_virtual_hosts() = std::move(vhost);
   configs[1].set_name(kHttpsListenerName);
-  std::stable_sort(https.begin(), https.end(), by_name);
-  for (auto& vhost : https) *configs[1].add_virtual_hosts() = std::move(vhost);
+  auto add = [](std::optional<route_v3::VirtualHost> vhost, route_v3::RouteConfiguration& config) {
+    if (vhost) *config.add_virtual_hosts() = *std::move(vhost);
+  };
+  for (const auto& [name, vhost] : dag.http_hosts) {
+    add(VirtualHost(vhost, /*allow_redirect=*/true), configs[0]);
+  }
+  for (const auto& [name, secure] : dag.https_hosts) {
+    add(VirtualHost(secure.host, /*allow_redirect=*/false), configs[1]);
+  }
+  // Sort the elements' pointers: moving the messages themselves would cost more.
+  for (auto& config : configs) {
+    auto* vhosts = config.mutable_virtual_hosts();
+    std::stable_sort(vhosts->pointer_begin(), vhosts->pointer_end(),
+                     [](const route_v3::VirtualHost* a, const route_v3::VirtualHost* b) {
+                       return a->name() < b->name();
+                     });
+  }
   return configs;
 }
 
