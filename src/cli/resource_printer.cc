@@ -76,8 +76,8 @@ absl::StatusOr<nlohmann::json> ProtoToJson(const google::protobuf::Message& mess
   // protobuf 3.21 has its own Status type.
   const auto status = google::protobuf::util::MessageToJsonString(message, &text, options);
   if (!status.ok()) {
-    return absl::InternalError(absl::StrCat("printing ", message.GetTypeName(), " as JSON: ",
-                                            std::string(status.message())));
+    return absl::InternalError(absl::StrCat("printing ", message.GetTypeName(),
+                                            " as JSON: ", std::string(status.message())));
   }
   nlohmann::json json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded()) return absl::InternalError("protobuf printed invalid JSON");
