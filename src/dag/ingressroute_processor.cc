@@ -269,7 +269,7 @@ void ProcessRoot(BuildState& state, const k8s::IngressRoute& root) {
   DelegationWalker walker(state, host);
   if (root.tcpproxy && (passthrough || enforce_tls)) {
     walker.TcpProxy(root);
-  } else if (!root.routes.empty()) {
+  } else if (root.routes_given || !root.routes.empty()) {
     walker.Routes(root, "", enforce_tls);
   }
 }

@@ -84,6 +84,8 @@ void DecodeIngressRoute(const json& object, FieldReader& reader, IngressRoute& o
     FieldReader::Scope scope(reader, "spec");
     ReadOptional(*spec, "virtualhost", reader, out.virtualhost, DecodeVirtualHost);
     reader.ReadList(*spec, "routes", out.routes, DecodeRoute);
+    const auto routes = spec->find("routes");
+    out.routes_given = routes != spec->end() && routes->is_array();
     ReadOptional(*spec, "tcpproxy", reader, out.tcpproxy, DecodeTCPProxy);
   }
   if (const json* status = reader.ObjectField(object, "status")) {

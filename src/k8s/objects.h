@@ -227,6 +227,9 @@ struct IngressRoute {
   ObjectMeta metadata;
   std::optional<VirtualHost> virtualhost;  // present on a root
   std::vector<IngressRouteRoute> routes;
+  // `routes:` was written, even as an empty list. Contour processes a root's routes (and calls
+  // it valid) when the list is non-nil in Go, so an empty list differs from none.
+  bool routes_given = false;
   std::optional<TCPProxy> tcpproxy;
   IngressRouteStatus status;
 

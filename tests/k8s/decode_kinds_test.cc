@@ -179,6 +179,7 @@ stringData:
                           std::nullopt,
                           std::nullopt},
     };
+    route.routes_given = true;
     route.status = IngressRouteStatus{"valid", "valid IngressRoute"};
     cases.push_back({"IngressRouteAllFields", R"(
 apiVersion: contour.heptio.com/v1beta1
