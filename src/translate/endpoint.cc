@@ -37,6 +37,10 @@ std::vector<endpoint_v3::ClusterLoadAssignment> ClusterLoadAssignments(
     assignment.set_cluster_name(EndpointsServiceName(endpoints.metadata, port_name));
     std::sort(hosts.begin(), hosts.end());
     auto* locality = assignment.add_endpoints();
+    // Envoy ignores both unless locality-weighted balancing is on; gRPC's xDS clients reject a
+    // locality that is unset and skip one without weight.
+    locality->mutable_locality();
+    locality->mutable_load_balancing_weight()->set_value(1);
     for (const auto& [ip, port] : hosts) {
       *locality->add_lb_endpoints()->mutable_endpoint()->mutable_address() =
           SocketAddress(ip, port);

@@ -1,0 +1,1 @@
+#include "xds/consistency.h"

@@ -1,0 +1,1 @@
+#include "xds/snapshot.h"
