@@ -2,17 +2,24 @@
 #include <iostream>
 
 #include "CLI/CLI.hpp"
+#include "cli/serve_command.h"
 #include "cli/translate_command.h"
 #include "common/allocator.h"
+#include "spdlog/sinks/stdout_sinks.h"
+#include "spdlog/spdlog.h"
 
 int main(int argc, char** argv) {
   contour::KeepFreedMemoryForRebuilds();
+  // Logs go to stderr; stdout is for what a command prints.
+  spdlog::set_default_logger(spdlog::stderr_logger_mt("contour"));
   CLI::App app{"contour: Kubernetes ingress controller for Envoy (C++ implementation)"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "contour-cpp 0.1.0 (Contour v0.15.3 compatible)");
 
   contour::cli::TranslateOptions translate;
   contour::cli::AddTranslateCommand(app, translate);
+  contour::cli::ServeOptions serve;
+  contour::cli::AddServeCommand(app, serve);
 
   try {
     app.parse(argc, argv);
@@ -24,5 +31,6 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("translate")) {
     return contour::cli::RunTranslate(translate, std::cout, std::cerr);
   }
+  if (app.got_subcommand("serve")) return contour::cli::RunServe(serve, std::cerr);
   return 2;
 }

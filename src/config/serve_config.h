@@ -24,6 +24,9 @@ struct LeaderElectionConfig {
 };
 
 struct ServeConfig {
+  // Where objects come from without a cluster: manifest files and directories, watched live.
+  std::vector<std::string> manifest_paths;
+
   // Kubernetes access.
   bool in_cluster = false;
   std::string kubeconfig;  // $HOME/.kube/config unless set

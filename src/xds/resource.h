@@ -18,8 +18,8 @@ namespace contour::xds {
 enum class ResourceType { kCluster = 0, kEndpoint, kListener, kRoute, kSecret };
 inline constexpr int kResourceTypeCount = 5;
 inline constexpr std::array<ResourceType, kResourceTypeCount> kAllResourceTypes = {
-    ResourceType::kCluster, ResourceType::kEndpoint, ResourceType::kListener,
-    ResourceType::kRoute, ResourceType::kSecret};
+    ResourceType::kCluster, ResourceType::kEndpoint, ResourceType::kListener, ResourceType::kRoute,
+    ResourceType::kSecret};
 
 std::string_view TypeUrl(ResourceType type);
 std::string_view ShortTypeName(ResourceType type);  // "cds", "eds", "lds", "rds", "sds"

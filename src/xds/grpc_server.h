@@ -1,0 +1,46 @@
+// The gRPC server that carries the xDS services: binding (port 0 picks a free port), message
+// limits and stream limits in one place.
+#ifndef CONTOUR_XDS_GRPC_SERVER_H_
+#define CONTOUR_XDS_GRPC_SERVER_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server.h"
+#include "xds/server.h"
+
+namespace contour::xds {
+
+struct GrpcServerOptions {
+  std::string address = "127.0.0.1";
+  uint32_t port = 8001;                                  // 0: any free port
+  std::shared_ptr<grpc::ServerCredentials> credentials;  // null: plaintext
+};
+
+class GrpcServer {
+ public:
+  // Binds and starts serving `xds`, which must outlive the server.
+  static absl::StatusOr<std::unique_ptr<GrpcServer>> Start(XdsServer& xds,
+                                                           const GrpcServerOptions& options);
+  ~GrpcServer();
+
+  int port() const { return port_; }
+  // Closes every stream cleanly, then stops, waiting at most `grace` for calls to end.
+  void Shutdown(absl::Duration grace = absl::Seconds(5));
+
+ private:
+  GrpcServer(XdsServer& xds, std::unique_ptr<grpc::Server> server, int port)
+      : xds_(xds), server_(std::move(server)), port_(port) {}
+
+  XdsServer& xds_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_;
+  bool stopped_ = false;
+};
+
+}  // namespace contour::xds
+
+#endif  // CONTOUR_XDS_GRPC_SERVER_H_

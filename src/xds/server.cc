@@ -1,0 +1,382 @@
+#include "xds/server.h"
+
+#include <utility>
+
+#include "grpcpp/support/byte_buffer.h"
+#include "grpcpp/support/proto_buffer_reader.h"
+#include "spdlog/spdlog.h"
+
+namespace contour::xds {
+namespace {
+
+namespace discovery_v3 = envoy::service::discovery::v3;
+
+struct MethodInfo {
+  StreamKind kind;
+  bool delta;
+  std::optional<ResourceType> type;
+};
+
+std::optional<MethodInfo> LookupMethod(const std::string& method) {
+  struct Entry {
+    std::string_view service;
+    std::string_view sotw;
+    std::string_view delta;
+    std::optional<ResourceType> type;
+  };
+  static constexpr std::array<Entry, 6> kEntries = {{
+      {"envoy.service.discovery.v3.AggregatedDiscoveryService", "StreamAggregatedResources",
+       "DeltaAggregatedResources", std::nullopt},
+      {"envoy.service.listener.v3.ListenerDiscoveryService", "StreamListeners", "DeltaListeners",
+       ResourceType::kListener},
+      {"envoy.service.route.v3.RouteDiscoveryService", "StreamRoutes", "DeltaRoutes",
+       ResourceType::kRoute},
+      {"envoy.service.cluster.v3.ClusterDiscoveryService", "StreamClusters", "DeltaClusters",
+       ResourceType::kCluster},
+      {"envoy.service.endpoint.v3.EndpointDiscoveryService", "StreamEndpoints", "DeltaEndpoints",
+       ResourceType::kEndpoint},
+      {"envoy.service.secret.v3.SecretDiscoveryService", "StreamSecrets", "DeltaSecrets",
+       ResourceType::kSecret},
+  }};
+  std::string_view path = method;
+  if (path.empty() || path[0] != '/') return std::nullopt;
+  path.remove_prefix(1);
+  const size_t slash = path.find('/');
+  if (slash == std::string_view::npos) return std::nullopt;
+  const std::string_view service = path.substr(0, slash);
+  const std::string_view name = path.substr(slash + 1);
+  for (const Entry& entry : kEntries) {
+    if (entry.service != service) continue;
+    const StreamKind kind = entry.type.has_value() ? StreamKind::kPerType : StreamKind::kAggregated;
+    if (name == entry.sotw) return MethodInfo{kind, false, entry.type};
+    if (name == entry.delta) return MethodInfo{kind, true, entry.type};
+  }
+  return std::nullopt;
+}
+
+// One slice that owns the encoded response: gRPC sends it without copying.
+grpc::ByteBuffer ToByteBuffer(std::string bytes) {
+  auto* owned = new std::string(std::move(bytes));
+  grpc::Slice slice(
+      owned->data(), owned->size(), [](void* p) { delete static_cast<std::string*>(p); }, owned);
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+template <typename Message>
+bool Parse(grpc::ByteBuffer& buffer, Message& message) {
+  grpc::ProtoBufferReader reader(&buffer);
+  return message.ParseFromZeroCopyStream(&reader);
+}
+
+constexpr size_t kGrpcDefaultMaxMessage = 4 << 20;
+
+class Reactor;
+
+}  // namespace
+
+// A stream's state, shared by its reactor (which gRPC owns) and the server (which notifies it).
+class XdsStream : public std::enable_shared_from_this<XdsStream> {
+ public:
+  XdsStream(XdsServer& server, MethodInfo method)
+      : server_(server), state_(method.kind, method.delta, method.type) {}
+
+  void Attach(grpc::ServerGenericBidiReactor* reactor) {
+    absl::MutexLock lock(&mu_);
+    reactor_ = reactor;
+  }
+  void Detach() {
+    absl::MutexLock lock(&mu_);
+    reactor_ = nullptr;
+  }
+
+  // A request arrived; false ends the stream.
+  bool OnRequest(grpc::ByteBuffer& buffer) {
+    absl::StatusOr<RequestOutcome> outcome;
+    std::string node;
+    {
+      absl::MutexLock lock(&mu_);
+      if (state_.delta()) {
+        discovery_v3::DeltaDiscoveryRequest request;
+        if (!Parse(buffer, request)) {
+          outcome = absl::InvalidArgumentError("cannot parse DeltaDiscoveryRequest");
+        } else {
+          outcome = state_.OnDeltaRequest(request);
+        }
+      } else {
+        discovery_v3::DiscoveryRequest request;
+        if (!Parse(buffer, request)) {
+          outcome = absl::InvalidArgumentError("cannot parse DiscoveryRequest");
+        } else {
+          outcome = state_.OnRequest(request);
+        }
+      }
+      node = state_.node_id();
+    }
+    if (!outcome.ok()) {
+      spdlog::warn("xDS stream from node \"{}\" ended: {}", node,
+                   std::string(outcome.status().message()));
+      Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          std::string(outcome.status().message())));
+      return false;
+    }
+    if (outcome->nack) {
+      server_.CountNack(outcome->type);
+      spdlog::warn("xDS NACK from node \"{}\" for {}: {}", node, ShortTypeName(outcome->type),
+                   outcome->nack_message);
+    }
+    MaybeWrite();
+    return true;
+  }
+
+  void OnChanged(ResourceType type, const std::vector<std::string>* names) {
+    absl::MutexLock lock(&mu_);
+    state_.OnChanged(type, names);
+  }
+
+  // Starts the next write unless one is in flight or the stream is ending.
+  void MaybeWrite() {
+    grpc::ServerGenericBidiReactor* reactor = nullptr;
+    std::optional<OutgoingResponse> response;
+    size_t size = 0;
+    {
+      std::shared_ptr<const ServedState> served = server_.Served();
+      absl::MutexLock lock(&mu_);
+      if (reactor_ == nullptr || finishing_ || write_in_flight_) return;
+      response = state_.NextResponse(*served);
+      if (!response.has_value()) return;
+      write_in_flight_ = true;
+      reactor = reactor_;
+      size = response->bytes.size();
+      write_buffer_ = ToByteBuffer(std::move(response->bytes));
+    }
+    server_.CountResponse(response->type, size);
+    reactor->StartWrite(&write_buffer_);
+  }
+
+  void OnWriteDone(bool ok) {
+    grpc::ServerGenericBidiReactor* reactor = nullptr;
+    grpc::Status status;
+    {
+      absl::MutexLock lock(&mu_);
+      write_in_flight_ = false;
+      write_buffer_.Clear();
+      if (finishing_ && !finish_sent_) {
+        finish_sent_ = true;
+        reactor = reactor_;
+        status = finish_status_;
+      }
+    }
+    if (reactor != nullptr) {
+      reactor->Finish(status);
+      return;
+    }
+    if (ok) MaybeWrite();
+  }
+
+  // Ends the stream once any write in flight is done.
+  void Finish(grpc::Status status) {
+    grpc::ServerGenericBidiReactor* reactor = nullptr;
+    {
+      absl::MutexLock lock(&mu_);
+      if (finishing_) return;
+      finishing_ = true;
+      finish_status_ = std::move(status);
+      if (write_in_flight_ || reactor_ == nullptr) return;
+      finish_sent_ = true;
+      reactor = reactor_;
+    }
+    reactor->Finish(finish_status_);
+  }
+
+ private:
+  XdsServer& server_;
+  absl::Mutex mu_;
+  StreamState state_ ABSL_GUARDED_BY(mu_);
+  grpc::ServerGenericBidiReactor* reactor_ ABSL_GUARDED_BY(mu_) = nullptr;
+  bool write_in_flight_ ABSL_GUARDED_BY(mu_) = false;
+  bool finishing_ ABSL_GUARDED_BY(mu_) = false;
+  bool finish_sent_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::Status finish_status_;     // written once, before finish_sent_
+  grpc::ByteBuffer write_buffer_;  // owned by the write in flight
+};
+
+namespace {
+
+class Reactor : public grpc::ServerGenericBidiReactor {
+ public:
+  Reactor(XdsServer& server, std::shared_ptr<XdsStream> stream,
+          std::function<void(XdsStream*)> on_done)
+      : stream_(std::move(stream)), on_done_(std::move(on_done)) {
+    stream_->Attach(this);
+    StartRead(&read_buffer_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {  // the client closed its side, or the call is gone
+      stream_->Finish(grpc::Status::OK);
+      return;
+    }
+    if (stream_->OnRequest(read_buffer_)) {
+      read_buffer_.Clear();
+      StartRead(&read_buffer_);
+    }
+  }
+
+  void OnWriteDone(bool ok) override { stream_->OnWriteDone(ok); }
+
+  void OnDone() override {
+    stream_->Detach();
+    on_done_(stream_.get());
+    delete this;
+  }
+
+ private:
+  std::shared_ptr<XdsStream> stream_;
+  std::function<void(XdsStream*)> on_done_;
+  grpc::ByteBuffer read_buffer_;
+};
+
+class Refuse : public grpc::ServerGenericBidiReactor {
+ public:
+  explicit Refuse(grpc::Status status) { Finish(std::move(status)); }
+  void OnDone() override { delete this; }
+};
+
+}  // namespace
+
+XdsServer::~XdsServer() = default;
+
+grpc::ServerGenericBidiReactor* XdsServer::CreateReactor(
+    grpc::GenericCallbackServerContext* context) {
+  std::optional<MethodInfo> method = LookupMethod(context->method());
+  if (!method.has_value()) {
+    return new Refuse(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                                   "contour does not serve " + context->method()));
+  }
+  auto stream = std::make_shared<XdsStream>(*this, *method);
+  {
+    absl::MutexLock lock(&mu_);
+    if (closing_) {
+      return new Refuse(grpc::Status(grpc::StatusCode::UNAVAILABLE, "contour is shutting down"));
+    }
+    streams_[stream.get()] = stream;
+  }
+  streams_total_.fetch_add(1, std::memory_order_relaxed);
+  return new Reactor(*this, std::move(stream), [this](XdsStream* done) { Unregister(done); });
+}
+
+void XdsServer::Unregister(XdsStream* stream) {
+  std::shared_ptr<XdsStream> last_reference;  // released after the lock
+  absl::MutexLock lock(&mu_);
+  auto found = streams_.find(stream);
+  if (found == streams_.end()) return;
+  last_reference = std::move(found->second);
+  streams_.erase(found);
+}
+
+std::vector<std::shared_ptr<XdsStream>> XdsServer::Streams() const {
+  absl::MutexLock lock(&mu_);
+  std::vector<std::shared_ptr<XdsStream>> streams;
+  streams.reserve(streams_.size());
+  for (const auto& [raw, stream] : streams_) streams.push_back(stream);
+  return streams;
+}
+
+std::shared_ptr<const ServedState> XdsServer::Served() const {
+  absl::MutexLock lock(&mu_);
+  return served_;
+}
+
+void XdsServer::PublishSnapshot(SnapshotPtr snapshot) {
+  std::vector<ResourceType> changed;
+  {
+    absl::MutexLock lock(&mu_);
+    auto next = std::make_shared<ServedState>(*served_);
+    for (ResourceType type : kAllResourceTypes) {
+      if (type == ResourceType::kEndpoint) continue;
+      const int index = static_cast<int>(type);
+      if (served_->snapshot == nullptr ||
+          served_->snapshot->versions[index] != snapshot->versions[index]) {
+        changed.push_back(type);
+      }
+    }
+    next->snapshot = std::move(snapshot);
+    served_ = std::move(next);
+  }
+  snapshots_.fetch_add(1, std::memory_order_relaxed);
+  for (const auto& stream : Streams()) {
+    for (ResourceType type : changed) stream->OnChanged(type, nullptr);
+    stream->MaybeWrite();
+  }
+}
+
+void XdsServer::PublishEndpoints(const EndpointChanges& changes) {
+  if (changes.empty()) return;
+  std::vector<std::string> names;
+  names.reserve(changes.updated.size() + changes.removed.size());
+  {
+    absl::MutexLock lock(&mu_);
+    auto endpoints = std::make_shared<ResourceMap>(*served_->endpoints);
+    for (const ResourcePtr& resource : changes.updated) {
+      (*endpoints)[resource->name] = resource;
+      names.push_back(resource->name);
+    }
+    for (const std::string& name : changes.removed) {
+      endpoints->erase(name);
+      names.push_back(name);
+    }
+    auto next = std::make_shared<ServedState>(*served_);
+    next->endpoints = std::move(endpoints);
+    next->endpoints_version = std::to_string(++endpoints_version_);
+    served_ = std::move(next);
+  }
+  endpoint_updates_.fetch_add(1, std::memory_order_relaxed);
+  for (const auto& stream : Streams()) {
+    stream->OnChanged(ResourceType::kEndpoint, &names);
+    stream->MaybeWrite();
+  }
+}
+
+void XdsServer::CloseAllStreams() {
+  {
+    absl::MutexLock lock(&mu_);
+    closing_ = true;
+  }
+  for (const auto& stream : Streams()) {
+    stream->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "contour is shutting down"));
+  }
+}
+
+void XdsServer::CountResponse(ResourceType type, size_t bytes) {
+  const int index = static_cast<int>(type);
+  responses_[index].fetch_add(1, std::memory_order_relaxed);
+  bytes_sent_.fetch_add(bytes, std::memory_order_relaxed);
+  if (bytes > kGrpcDefaultMaxMessage && !warned_large_[index].exchange(true)) {
+    // Envoy takes any size; gRPC-based clients (contour cli raises its limit) refuse > 4 MiB.
+    spdlog::warn("an {} response of {} bytes exceeds gRPC's default 4 MiB receive limit",
+                 ShortTypeName(type), bytes);
+  }
+}
+
+void XdsServer::CountNack(ResourceType type) {
+  nacks_[static_cast<int>(type)].fetch_add(1, std::memory_order_relaxed);
+}
+
+XdsServerStats XdsServer::Stats() const {
+  XdsServerStats stats;
+  {
+    absl::MutexLock lock(&mu_);
+    stats.streams_open = streams_.size();
+  }
+  stats.streams_total = streams_total_.load();
+  for (int i = 0; i < kResourceTypeCount; ++i) {
+    stats.responses[i] = responses_[i].load();
+    stats.nacks[i] = nacks_[i].load();
+  }
+  stats.bytes_sent = bytes_sent_.load();
+  stats.snapshots = snapshots_.load();
+  stats.endpoint_updates = endpoint_updates_.load();
+  return stats;
+}
+
+}  // namespace contour::xds

@@ -1,0 +1,82 @@
+// The xDS server: every Envoy v3 discovery service (ADS and the per-type LDS, RDS, CDS, EDS and
+// SDS, state of the world and delta) on one gRPC callback service, so that no stream holds a
+// thread. Each stream has at most one write in flight; while it waits, changes coalesce, and the
+// next response is made from the newest state. A client that does not read delays only itself.
+#ifndef CONTOUR_XDS_SERVER_H_
+#define CONTOUR_XDS_SERVER_H_
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "grpcpp/generic/async_generic_service.h"
+#include "xds/endpoint_table.h"
+#include "xds/snapshot.h"
+#include "xds/stream_state.h"
+
+namespace contour::xds {
+
+class XdsStream;
+
+struct XdsServerStats {
+  uint64_t streams_open = 0;
+  uint64_t streams_total = 0;
+  std::array<uint64_t, kResourceTypeCount> responses{};
+  std::array<uint64_t, kResourceTypeCount> nacks{};
+  uint64_t bytes_sent = 0;
+  uint64_t snapshots = 0;
+  uint64_t endpoint_updates = 0;
+};
+
+class XdsServer : public grpc::CallbackGenericService {
+ public:
+  XdsServer() = default;
+  XdsServer(const XdsServer&) = delete;
+  XdsServer& operator=(const XdsServer&) = delete;
+  ~XdsServer() override;
+
+  // A new build: replaces listeners, routes, clusters and secrets for every stream.
+  void PublishSnapshot(SnapshotPtr snapshot);
+  // Changed ClusterLoadAssignments: only streams subscribed to them hear of it.
+  void PublishEndpoints(const EndpointChanges& changes);
+
+  // Ends every stream with UNAVAILABLE, so clients reconnect elsewhere; new streams are refused.
+  void CloseAllStreams();
+
+  XdsServerStats Stats() const;
+  std::shared_ptr<const ServedState> Served() const;
+
+  grpc::ServerGenericBidiReactor* CreateReactor(
+      grpc::GenericCallbackServerContext* context) override;
+
+ private:
+  friend class XdsStream;
+  void Unregister(XdsStream* stream);
+  void CountResponse(ResourceType type, size_t bytes);
+  void CountNack(ResourceType type);
+  std::vector<std::shared_ptr<XdsStream>> Streams() const;
+
+  mutable absl::Mutex mu_;
+  std::shared_ptr<const ServedState> served_ ABSL_GUARDED_BY(mu_) = std::make_shared<ServedState>();
+  absl::flat_hash_map<XdsStream*, std::shared_ptr<XdsStream>> streams_ ABSL_GUARDED_BY(mu_);
+  bool closing_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t endpoints_version_ ABSL_GUARDED_BY(mu_) = 0;
+
+  std::atomic<uint64_t> streams_total_{0};
+  std::array<std::atomic<uint64_t>, kResourceTypeCount> responses_{};
+  std::array<std::atomic<uint64_t>, kResourceTypeCount> nacks_{};
+  std::atomic<uint64_t> bytes_sent_{0};
+  std::atomic<uint64_t> snapshots_{0};
+  std::atomic<uint64_t> endpoint_updates_{0};
+  std::array<std::atomic<bool>, kResourceTypeCount> warned_large_{};
+};
+
+}  // namespace contour::xds
+
+#endif  // CONTOUR_XDS_SERVER_H_
