@@ -19,7 +19,9 @@ build: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
 demo: build
-	./$(BUILD_DIR)/contour translate -f examples/ -o yaml
+	@echo "contour serve: xDS on 127.0.0.1:8001 from examples/ (edits are picked up live)."
+	@echo "Look at it from another terminal: $(BUILD_DIR)/contour cli cds   (or lds, rds, eds, sds; --watch)"
+	./$(BUILD_DIR)/contour serve --manifests examples/ --insecure
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 1200
