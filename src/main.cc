@@ -2,8 +2,10 @@
 #include <iostream>
 
 #include "CLI/CLI.hpp"
+#include "cli/bootstrap_command.h"
 #include "cli/serve_command.h"
 #include "cli/translate_command.h"
+#include "cli/xds_client_command.h"
 #include "common/allocator.h"
 #include "spdlog/sinks/stdout_sinks.h"
 #include "spdlog/spdlog.h"
@@ -20,6 +22,10 @@ int main(int argc, char** argv) {
   contour::cli::AddTranslateCommand(app, translate);
   contour::cli::ServeOptions serve;
   contour::cli::AddServeCommand(app, serve);
+  contour::cli::BootstrapOptions bootstrap;
+  contour::cli::AddBootstrapCommand(app, bootstrap);
+  contour::cli::XdsClientOptions xds_client;
+  contour::cli::AddXdsClientCommand(app, xds_client);
 
   try {
     app.parse(argc, argv);
@@ -32,5 +38,10 @@ int main(int argc, char** argv) {
     return contour::cli::RunTranslate(translate, std::cout, std::cerr);
   }
   if (app.got_subcommand("serve")) return contour::cli::RunServe(serve, std::cerr);
+  if (app.got_subcommand("bootstrap")) {
+    return contour::cli::RunBootstrap(bootstrap, std::cout, std::cerr);
+  }
+  if (app.got_subcommand("cli"))
+    return contour::cli::RunXdsClient(xds_client, std::cout, std::cerr);
   return 2;
 }

@@ -12,11 +12,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool IsManifest(const fs::path& path) {
-  const std::string ext = path.extension().string();
-  return ext == ".yaml" || ext == ".yml" || ext == ".json";
-}
-
 void Append(k8s::DecodeResult& into, k8s::DecodeResult&& from) {
   std::move(from.objects.begin(), from.objects.end(), std::back_inserter(into.objects));
   std::move(from.errors.begin(), from.errors.end(), std::back_inserter(into.errors));
@@ -30,31 +25,44 @@ k8s::DecodeIssue ReadError(const std::string& source, const std::string& message
   return issue;
 }
 
-void LoadFile(const fs::path& path, k8s::DecodeResult& result) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    result.errors.push_back(ReadError(path.string(), "cannot be read"));
-    return;
-  }
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  Append(result, k8s::DecodeManifests(text, path.string()));
-}
-
 void LoadDirectory(const fs::path& dir, k8s::DecodeResult& result) {
   std::error_code error;
-  std::vector<fs::path> files;
-  for (fs::recursive_directory_iterator it(dir, error), end; !error && it != end;
-       it.increment(error)) {
-    if (it->is_regular_file(error) && IsManifest(it->path())) files.push_back(it->path());
-  }
-  if (error) {
-    result.errors.push_back(ReadError(dir.string(), error.message()));
-  }
-  std::sort(files.begin(), files.end());
-  for (const fs::path& file : files) LoadFile(file, result);
+  const std::vector<fs::path> files = ListManifestFiles(dir, error);
+  if (error) result.errors.push_back(ReadError(dir.string(), error.message()));
+  for (const fs::path& file : files) Append(result, LoadManifestFile(file));
 }
 
 }  // namespace
+
+bool IsManifestFile(const fs::path& path) {
+  const std::string ext = path.extension().string();
+  return ext == ".yaml" || ext == ".yml" || ext == ".json";
+}
+
+std::vector<fs::path> ListManifestFiles(const fs::path& dir, std::error_code& error) {
+  error.clear();
+  std::vector<fs::path> files;
+  for (fs::recursive_directory_iterator it(dir, error), end; !error && it != end;
+       it.increment(error)) {
+    std::error_code type_error;  // a file that vanished meanwhile is just not listed
+    if (it->is_regular_file(type_error) && IsManifestFile(it->path())) {
+      files.push_back(it->path());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+k8s::DecodeResult LoadManifestFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    k8s::DecodeResult result;
+    result.errors.push_back(ReadError(path.string(), "cannot be read"));
+    return result;
+  }
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return k8s::DecodeManifests(text, path.string());
+}
 
 k8s::DecodeResult LoadManifests(const std::vector<std::string>& paths) {
   k8s::DecodeResult result;
@@ -69,7 +77,7 @@ k8s::DecodeResult LoadManifests(const std::vector<std::string>& paths) {
     if (fs::is_directory(path, error)) {
       LoadDirectory(path, result);
     } else if (fs::exists(path, error)) {
-      LoadFile(path, result);
+      Append(result, LoadManifestFile(path));
     } else {
       result.errors.push_back(ReadError(path, "no such file or directory"));
     }

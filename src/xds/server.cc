@@ -80,9 +80,17 @@ class XdsStream : public std::enable_shared_from_this<XdsStream> {
   XdsStream(XdsServer& server, MethodInfo method)
       : server_(server), state_(method.kind, method.delta, method.type) {}
 
-  void Attach(grpc::ServerGenericBidiReactor* reactor) {
-    absl::MutexLock lock(&mu_);
-    reactor_ = reactor;
+  // False when the stream was ended (CloseAllStreams) before it had a reactor: the reactor is
+  // finished now, and must not start reading.
+  bool Attach(grpc::ServerGenericBidiReactor* reactor) {
+    {
+      absl::MutexLock lock(&mu_);
+      reactor_ = reactor;
+      if (!finishing_) return true;
+      finish_sent_ = true;
+    }
+    reactor->Finish(finish_status_);
+    return false;
   }
   void Detach() {
     absl::MutexLock lock(&mu_);
@@ -139,9 +147,13 @@ class XdsStream : public std::enable_shared_from_this<XdsStream> {
     std::optional<OutgoingResponse> response;
     size_t size = 0;
     {
-      std::shared_ptr<const ServedState> served = server_.Served();
       absl::MutexLock lock(&mu_);
       if (reactor_ == nullptr || finishing_ || write_in_flight_) return;
+      // Read under this stream's lock (order: stream, then server): a change published after
+      // this read is noted by OnChanged only after this response is made, so it is not lost.
+      // Read before the lock, an older state could be answered with a newer change's flags,
+      // which NextResponse then clears.
+      std::shared_ptr<const ServedState> served = server_.Served();
       response = state_.NextResponse(*served);
       if (!response.has_value()) return;
       write_in_flight_ = true;
@@ -207,8 +219,7 @@ class Reactor : public grpc::ServerGenericBidiReactor {
   Reactor(XdsServer& server, std::shared_ptr<XdsStream> stream,
           std::function<void(XdsStream*)> on_done)
       : stream_(std::move(stream)), on_done_(std::move(on_done)) {
-    stream_->Attach(this);
-    StartRead(&read_buffer_);
+    if (stream_->Attach(this)) StartRead(&read_buffer_);
   }
 
   void OnReadDone(bool ok) override {

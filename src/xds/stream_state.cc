@@ -53,7 +53,14 @@ absl::StatusOr<RequestOutcome> StreamState::OnRequest(
     outcome.nack_message = request.error_detail().message();
   }
   TypeState& ts = state(*type);
-  if (!request.response_nonce().empty() && request.response_nonce() != ts.nonce) {
+  if (*type == ResourceType::kCluster && request.response_nonce() == ts.nonce) {
+    clusters_unanswered_ = false;
+  }
+  // Nonces belong to one stream: before this stream has sent this type anything, a nonce (echoed
+  // by a client from its previous stream) is not stale, and ignoring it would leave the new
+  // subscription unanswered.
+  if (!request.response_nonce().empty() && !ts.nonce.empty() &&
+      request.response_nonce() != ts.nonce) {
     outcome.stale = true;  // answers a response that a newer one has replaced
     return outcome;
   }
@@ -88,8 +95,11 @@ absl::StatusOr<RequestOutcome> StreamState::OnRequest(
     ts.check.insert(name);
   }
   if (!full_state && !wildcard) {
-    for (const std::string& name : ts.names) {
-      if (!names.contains(name)) ts.sent.erase(name);  // unsubscribed: the client drops it
+    // Unsubscribed: the client drops it. Walk what was sent, not the old names: after a
+    // wildcard, the client holds resources it never named.
+    for (auto it = ts.sent.begin(); it != ts.sent.end();) {
+      auto current = it++;
+      if (!names.contains(current->first)) ts.sent.erase(current);
     }
   }
   if (full_state || added_any || wildcard != ts.wildcard) ts.respond = true;
@@ -111,6 +121,9 @@ absl::StatusOr<RequestOutcome> StreamState::OnDeltaRequest(
     outcome.nack_message = request.error_detail().message();
   }
   TypeState& ts = state(*type);
+  if (*type == ResourceType::kCluster && request.response_nonce() == ts.nonce) {
+    clusters_unanswered_ = false;
+  }
   if (!ts.subscribed) {
     ts.subscribed = true;
     ts.respond = true;
@@ -242,6 +255,10 @@ StreamState::Plan StreamState::MakePlan(ResourceType type, const ServedState& se
 OutgoingResponse StreamState::Commit(ResourceType type, Plan plan, bool retain_removals,
                                      const ServedState& served) {
   TypeState& ts = state(type);
+  if (type == ResourceType::kCluster && kind_ == StreamKind::kAggregated && plan.has_upserts()) {
+    clusters_unanswered_ = true;
+    ResendEndpointsIfClustersChange(plan.upserts);
+  }
   OutgoingResponse response;
   response.type = type;
   response.version = Version(type, served);
@@ -281,6 +298,20 @@ OutgoingResponse StreamState::Commit(ResourceType type, Plan plan, bool retain_r
   return response;
 }
 
+void StreamState::ResendEndpointsIfClustersChange(const std::vector<ResourcePtr>& clusters) {
+  const TypeState& cds = state(ResourceType::kCluster);
+  const bool changed_in_place = std::any_of(clusters.begin(), clusters.end(), [&](const auto& c) {
+    auto sent = cds.sent.find(c->name);
+    return sent != cds.sent.end() && sent->second->version != c->version;
+  });
+  TypeState& eds = state(ResourceType::kEndpoint);
+  if (!changed_in_place || !eds.subscribed || eds.names.empty()) return;
+  // A cluster changed in place warms again, and stays warming until it gets a new assignment,
+  // even an unchanged one (xDS protocol, "warming"): send every subscribed assignment again.
+  for (const std::string& name : eds.names) eds.must_send.insert(name);
+  eds.respond = true;
+}
+
 std::optional<OutgoingResponse> StreamState::NextResponse(const ServedState& served) {
   std::array<std::optional<Plan>, kResourceTypeCount> plans;
   auto plan_of = [&](int index) -> Plan& {
@@ -288,8 +319,9 @@ std::optional<OutgoingResponse> StreamState::NextResponse(const ServedState& ser
     return *plans[index];
   };
   for (int i = 0; i < kResourceTypeCount; ++i) {
-    Plan& plan = plan_of(i);
     const ResourceType type = kAllResourceTypes[i];
+    if (clusters_unanswered_ && type != ResourceType::kCluster) break;  // make before break
+    Plan& plan = plan_of(i);
     if (!plan.ready) continue;
     if (plan.empty()) {
       TypeState& ts = state(type);  // nothing differs: forget what was to be checked

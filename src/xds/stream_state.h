@@ -9,7 +9,9 @@
 //  - nothing is sent again unless it changed, so a NACKed version is not resent in a loop (the
 //    client keeps its last good config);
 //  - on an aggregated stream responses go in make-before-break order (clusters, endpoints,
-//    listeners, routes, secrets) and removals wait until no type has additions left to send.
+//    listeners, routes, secrets) and removals wait until no type has additions left to send;
+//    after a response that adds or changes clusters, the other types wait until the client has
+//    answered it (ACK or NACK): by then it has asked for the new clusters' endpoints.
 // Not thread-safe: the server serializes calls.
 #ifndef CONTOUR_XDS_STREAM_STATE_H_
 #define CONTOUR_XDS_STREAM_STATE_H_
@@ -105,6 +107,8 @@ class StreamState {
   // The resource `name` should hold now, or null if it does not exist.
   ResourcePtr Lookup(ResourceType type, const std::string& name, const ServedState& served);
   const std::string& Version(ResourceType type, const ServedState& served) const;
+  // Aggregated streams: before `clusters` are sent, arrange for the endpoints to follow.
+  void ResendEndpointsIfClustersChange(const std::vector<ResourcePtr>& clusters);
 
   TypeState& state(ResourceType type) { return types_[static_cast<int>(type)]; }
 
@@ -115,6 +119,8 @@ class StreamState {
   bool node_seen_ = false;
   uint64_t next_nonce_ = 1;
   std::array<TypeState, kResourceTypeCount> types_;
+  // Aggregated streams: the last response that added or changed clusters is not answered yet.
+  bool clusters_unanswered_ = false;
   // Contour answers EDS for a cluster it has no endpoints for with an empty assignment, so that
   // the cluster does not stay warming; made once per name.
   absl::flat_hash_map<std::string, ResourcePtr> empty_assignments_;

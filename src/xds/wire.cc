@@ -43,6 +43,10 @@ size_t FieldSize(uint32_t field, size_t length) {
   return VarintSize(field << 3 | kLengthDelimited) + VarintSize(length) + length;
 }
 
+size_t StringFieldSize(uint32_t field, size_t length) {
+  return length == 0 ? 0 : FieldSize(field, length);
+}
+
 void AppendField(std::string& out, uint32_t field, std::string_view bytes) {
   AppendVarint(out, field << 3 | kLengthDelimited);
   AppendVarint(out, bytes.size());
@@ -55,9 +59,9 @@ void AppendStringField(std::string& out, uint32_t field, std::string_view value)
 }
 
 size_t DeltaResourceSize(const Resource& resource) {
-  return FieldSize(kResourceVersion, resource.version.size()) +
+  return StringFieldSize(kResourceVersion, resource.version.size()) +
          FieldSize(kResourceResource, resource.any_bytes.size()) +
-         FieldSize(kResourceName, resource.name.size());
+         StringFieldSize(kResourceName, resource.name.size());
 }
 
 }  // namespace
@@ -99,9 +103,9 @@ std::string EncodeDeltaDiscoveryResponse(std::string_view system_version_info,
   for (const ResourcePtr& resource : resources) {
     AppendVarint(out, kDeltaResources << 3 | kLengthDelimited);
     AppendVarint(out, DeltaResourceSize(*resource));
-    AppendField(out, kResourceVersion, resource->version);
+    AppendStringField(out, kResourceVersion, resource->version);
     AppendField(out, kResourceResource, resource->any_bytes);
-    AppendField(out, kResourceName, resource->name);
+    AppendStringField(out, kResourceName, resource->name);
   }
   AppendStringField(out, kDeltaTypeUrl, type_url);
   AppendStringField(out, kDeltaNonce, nonce);

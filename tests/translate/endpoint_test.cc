@@ -38,6 +38,9 @@ std::string Endpoint(const std::string& ip, int port) {
          "\" port_value: " + std::to_string(port) + " } } } }";
 }
 
+// Every locality: set (gRPC's xDS clients reject an unset one) and weighted 1 (they skip weight 0).
+const std::string kLocality = " locality {} load_balancing_weight { value: 1 }";
+
 struct EndpointsRow {
   std::string name;
   std::vector<k8s::Endpoints> endpoints;
@@ -49,30 +52,32 @@ TEST(TranslateEndpointsTest, Table) {
       {"unnamed port",
        {MakeEndpoints("default", "kuard", {Subset({"10.0.0.2", "10.0.0.1"}, {{"", 8080}})})},
        {"cluster_name: \"default/kuard\" endpoints { " + Endpoint("10.0.0.1", 8080) +
-        Endpoint("10.0.0.2", 8080) + " }"}},
+        Endpoint("10.0.0.2", 8080) + kLocality + " }"}},
       {"named ports make one assignment each",
        {MakeEndpoints("default", "kuard",
                       {Subset({"10.0.0.1"}, {{"https", 8443}, {"http", 8080}})})},
-       {"cluster_name: \"default/kuard/http\" endpoints { " + Endpoint("10.0.0.1", 8080) + " }",
-        "cluster_name: \"default/kuard/https\" endpoints { " + Endpoint("10.0.0.1", 8443) + " }"}},
+       {"cluster_name: \"default/kuard/http\" endpoints { " + Endpoint("10.0.0.1", 8080) +
+            kLocality + " }",
+        "cluster_name: \"default/kuard/https\" endpoints { " + Endpoint("10.0.0.1", 8443) +
+            kLocality + " }"}},
       {"subsets merge by port name",
        {MakeEndpoints(
            "default", "kuard",
            {Subset({"10.0.0.9"}, {{"http", 8080}}), Subset({"10.0.0.3"}, {{"http", 8080}})})},
        {"cluster_name: \"default/kuard/http\" endpoints { " + Endpoint("10.0.0.3", 8080) +
-        Endpoint("10.0.0.9", 8080) + " }"}},
+        Endpoint("10.0.0.9", 8080) + kLocality + " }"}},
       {"not ready addresses and empty subsets are skipped",
        {MakeEndpoints("default", "kuard",
                       {Subset({}, {{"http", 8080}}, {"10.0.0.5"}),
                        Subset({"10.0.0.1"}, {{"metrics", 9000}}, {"10.0.0.6"})})},
        {"cluster_name: \"default/kuard/metrics\" endpoints { " + Endpoint("10.0.0.1", 9000) +
-        " }"}},
+        kLocality + " }"}},
       {"no subsets no assignments", {MakeEndpoints("default", "kuard", {})}, {}},
       {"several objects sorted by name",
        {MakeEndpoints("z", "svc", {Subset({"10.0.0.1"}, {{"", 80}})}),
         MakeEndpoints("a", "svc", {Subset({"10.0.0.2"}, {{"", 80}})})},
-       {"cluster_name: \"a/svc\" endpoints { " + Endpoint("10.0.0.2", 80) + " }",
-        "cluster_name: \"z/svc\" endpoints { " + Endpoint("10.0.0.1", 80) + " }"}},
+       {"cluster_name: \"a/svc\" endpoints { " + Endpoint("10.0.0.2", 80) + kLocality + " }",
+        "cluster_name: \"z/svc\" endpoints { " + Endpoint("10.0.0.1", 80) + kLocality + " }"}},
   };
   for (const auto& row : rows) {
     std::vector<const k8s::Endpoints*> objects;

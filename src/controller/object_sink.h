@@ -1,0 +1,40 @@
+// The seam between object sources (manifest files now, Kubernetes watches later) and the event
+// loop that owns the cache.
+#ifndef CONTOUR_CONTROLLER_OBJECT_SINK_H_
+#define CONTOUR_CONTROLLER_OBJECT_SINK_H_
+
+#include <string>
+#include <vector>
+
+#include "dag/cache.h"
+#include "k8s/objects.h"
+
+namespace contour::controller {
+
+// What every source feeds. Implementations are thread-safe: sources call from their own threads.
+class ObjectSink {
+ public:
+  virtual ~ObjectSink() = default;
+
+  // A new or changed object (a source may also repeat an unchanged one).
+  virtual void Upsert(k8s::Object object) = 0;
+  // `kind` is k8s::KindOf's name ("Ingress", "Endpoints", ...).
+  virtual void Delete(std::string kind, std::string namespace_, std::string name) = 0;
+  // The source has delivered its initial state: no build is served before every source says so.
+  virtual void Synced(std::string source) = 0;
+};
+
+// The cache keeps no Secret that nothing referenced when it arrived; when one becomes referenced
+// the loop asks the source that holds it to send it again (through ObjectSink::Upsert). Called on
+// the loop's thread, with no lock of the loop held; a source that lacks a key ignores it.
+class SecretSupplier {
+ public:
+  virtual ~SecretSupplier() = default;
+
+  // (namespace, name) of each Secret, sorted.
+  virtual void SupplySecrets(const std::vector<dag::ObjectKey>& keys) = 0;
+};
+
+}  // namespace contour::controller
+
+#endif  // CONTOUR_CONTROLLER_OBJECT_SINK_H_
