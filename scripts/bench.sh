@@ -1,5 +1,5 @@
 #!/bin/sh
-# Prints the pipeline benchmark figures (see docs/benchmarks.md). Usage: bench.sh BUILD_DIR
+# Prints the pipeline and xDS benchmark figures (see docs/benchmarks.md). Usage: bench.sh BUILD_DIR
 # Each size runs in its own process, pinned to one core, so that peak RSS is that size's own.
 set -eu
 build="${1:-build}"
@@ -16,3 +16,6 @@ for n in 100 1000 10000; do
   [ "$n" -ge 10000 ] && rounds=3
   taskset -c 0 "$build/bench_pipeline" build-ingressroute "$n" "$rounds"
 done
+# xDS fan-out: 1,000 SotW EDS streams over 10,000 clusters, then 100 ADS streams of the full
+# state. Clients run in a child process; not pinned, the server and the clients need both cores.
+"$build/bench_xds" 1000 10000 100 20 100
