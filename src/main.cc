@@ -7,11 +7,13 @@
 #include "cli/translate_command.h"
 #include "cli/xds_client_command.h"
 #include "common/allocator.h"
+#include "common/process_settings.h"
 #include "spdlog/sinks/stdout_sinks.h"
 #include "spdlog/spdlog.h"
 
 int main(int argc, char** argv) {
   contour::KeepFreedMemoryForRebuilds();
+  contour::UseReleaseMutexes();
   // Logs go to stderr; stdout is for what a command prints.
   spdlog::set_default_logger(spdlog::stderr_logger_mt("contour"));
   CLI::App app{"contour: Kubernetes ingress controller for Envoy (C++ implementation)"};

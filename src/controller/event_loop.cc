@@ -46,6 +46,21 @@ void EventLoop::Delete(std::string kind, std::string namespace_, std::string nam
 
 void EventLoop::Synced(std::string source) { Enqueue(SyncedEvent{std::move(source)}); }
 
+void EventLoop::Apply(ObjectChanges changes) {
+  // Queued under one lock: the loop takes the queue whole, so no build falls between them.
+  absl::MutexLock lock(&mu_);
+  if (stop_) return;
+  for (k8s::Object& object : changes.upserts) {
+    queue_.push_back(UpsertEvent{std::move(object)});
+    ++enqueued_;
+  }
+  for (ObjectRef& ref : changes.deletes) {
+    queue_.push_back(
+        DeleteEvent{std::move(ref.kind), std::move(ref.namespace_), std::move(ref.name)});
+    ++enqueued_;
+  }
+}
+
 void EventLoop::Enqueue(Event event) {
   absl::MutexLock lock(&mu_);
   if (stop_) return;

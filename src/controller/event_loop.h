@@ -70,6 +70,7 @@ class EventLoop : public ObjectSink {
   void Upsert(k8s::Object object) override;
   void Delete(std::string kind, std::string namespace_, std::string name) override;
   void Synced(std::string source) override;
+  void Apply(ObjectChanges changes) override;
 
   // Counters, readable from any thread: DAG builds published; Upsert, Delete and Synced calls
   // applied.

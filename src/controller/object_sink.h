@@ -11,10 +11,32 @@
 
 namespace contour::controller {
 
+// An object's identity for a deletion: kind (k8s::KindOf's name), namespace, name.
+struct ObjectRef {
+  std::string kind;
+  std::string namespace_;
+  std::string name;
+};
+
+// Changes that belong together (one file's edit, one relist): applied as one, so that no build
+// sees some of them without the others.
+struct ObjectChanges {
+  std::vector<k8s::Object> upserts;
+  std::vector<ObjectRef> deletes;  // applied after the upserts
+};
+
 // What every source feeds. Implementations are thread-safe: sources call from their own threads.
 class ObjectSink {
  public:
   virtual ~ObjectSink() = default;
+
+  // All of `changes`, atomically with respect to builds. By default one by one.
+  virtual void Apply(ObjectChanges changes) {
+    for (k8s::Object& object : changes.upserts) Upsert(std::move(object));
+    for (ObjectRef& ref : changes.deletes) {
+      Delete(std::move(ref.kind), std::move(ref.namespace_), std::move(ref.name));
+    }
+  }
 
   // A new or changed object (a source may also repeat an unchanged one).
   virtual void Upsert(k8s::Object object) = 0;

@@ -437,11 +437,15 @@ void ManifestWatcher::Emit(const std::set<ObjectId>& affected) {
   log_->info("manifests: {} objects upserted, {} deleted", upserts.size(), deletes.size());
   upserts_ += upserts.size();
   deletes_ += deletes.size();
-  for (const ObjectPtr& object : upserts) sink_.Upsert(*object);
+  // One round is one change: a file's Service and the Ingress that names it arrive together.
+  controller::ObjectChanges changes;
+  changes.upserts.reserve(upserts.size());
+  for (const ObjectPtr& object : upserts) changes.upserts.push_back(*object);
   for (ObjectId& id : deletes) {
     auto& [kind, namespace_, name] = id;
-    sink_.Delete(std::move(kind), std::move(namespace_), std::move(name));
+    changes.deletes.push_back({std::move(kind), std::move(namespace_), std::move(name)});
   }
+  sink_.Apply(std::move(changes));
 }
 
 void ManifestWatcher::Supply(const std::vector<dag::ObjectKey>& keys) {

@@ -111,11 +111,12 @@ class XdsStream : public std::enable_shared_from_this<XdsStream> {
           outcome = state_.OnDeltaRequest(request);
         }
       } else {
-        discovery_v3::DiscoveryRequest request;
-        if (!Parse(buffer, request)) {
+        // Parsed into the same message each time: protobuf reuses the strings of the names,
+        // so an ACK that repeats a long subscription allocates nothing.
+        if (!Parse(buffer, request_)) {
           outcome = absl::InvalidArgumentError("cannot parse DiscoveryRequest");
         } else {
-          outcome = state_.OnRequest(request);
+          outcome = state_.OnRequest(request_);
         }
       }
       node = state_.node_id();
@@ -204,6 +205,7 @@ class XdsStream : public std::enable_shared_from_this<XdsStream> {
   XdsServer& server_;
   absl::Mutex mu_;
   StreamState state_ ABSL_GUARDED_BY(mu_);
+  discovery_v3::DiscoveryRequest request_ ABSL_GUARDED_BY(mu_);
   grpc::ServerGenericBidiReactor* reactor_ ABSL_GUARDED_BY(mu_) = nullptr;
   bool write_in_flight_ ABSL_GUARDED_BY(mu_) = false;
   bool finishing_ ABSL_GUARDED_BY(mu_) = false;

@@ -17,6 +17,13 @@ std::vector<std::string> Sorted(absl::flat_hash_set<std::string> names) {
   return sorted;
 }
 
+// An ACK or NACK repeats the request before it, names in the same order: recognised without
+// building anything.
+bool SameNames(const std::vector<std::string>& last,
+               const google::protobuf::RepeatedPtrField<std::string>& names) {
+  return std::equal(last.begin(), last.end(), names.begin(), names.end());
+}
+
 }  // namespace
 
 StreamState::StreamState(StreamKind kind, bool delta, std::optional<ResourceType> default_type)
@@ -64,6 +71,8 @@ absl::StatusOr<RequestOutcome> StreamState::OnRequest(
     outcome.stale = true;  // answers a response that a newer one has replaced
     return outcome;
   }
+  if (ts.subscribed && SameNames(ts.last_request_names, request.resource_names())) return outcome;
+  ts.last_request_names.assign(request.resource_names().begin(), request.resource_names().end());
   absl::flat_hash_set<std::string> names;
   bool star = false;
   for (const std::string& name : request.resource_names()) {

@@ -79,11 +79,12 @@ class StreamState {
   struct TypeState {
     bool subscribed = false;
     bool wildcard = false;
-    absl::flat_hash_set<std::string> names;      // explicitly subscribed
-    bool respond = false;                        // a response is owed even if it is empty
-    absl::flat_hash_set<std::string> must_send;  // newly subscribed: send even if unchanged
-    bool check_all = true;                       // anything may have changed
-    absl::flat_hash_set<std::string> check;      // these names may have changed
+    absl::flat_hash_set<std::string> names;       // explicitly subscribed
+    std::vector<std::string> last_request_names;  // SotW: as the last request listed them
+    bool respond = false;                         // a response is owed even if it is empty
+    absl::flat_hash_set<std::string> must_send;   // newly subscribed: send even if unchanged
+    bool check_all = true;                        // anything may have changed
+    absl::flat_hash_set<std::string> check;       // these names may have changed
     // What the client was last sent (SotW) or holds (delta), by name.
     absl::flat_hash_map<std::string, ResourcePtr> sent;
     std::string nonce;  // of the last response

@@ -240,6 +240,32 @@ TEST(EventLoopTest, BurstQueuedDuringBuildCostsOneBuild) {
   EXPECT_EQ(builds[1].http_hosts.size(), static_cast<size_t>(kBurst));
 }
 
+// A Service and the Ingress that names its new port, applied together: no build may see one
+// without the other (the route would vanish for a holdoff). Sent one by one, an idle loop could
+// build between them; this fails only sometimes then, but never passes wrongly.
+TEST(EventLoopTest, ChangesAppliedTogetherAreBuiltTogether) {
+  FakeOutputs outputs;
+  EventLoop loop(dag::CacheConfig{}, dag::BuilderConfig{}, outputs, Immediate());
+  loop.Start();
+  loop.Synced("test");
+  ASSERT_TRUE(loop.WaitForBuilds(1, kGuard));
+  for (int port = 81; port < 181; ++port) {
+    k8s::Ingress ingress;
+    ingress.metadata = Meta("default", "ing");
+    ingress.rules.push_back(Rule(Host(1), {Path("/", Backend("svc", PortNumber(port)))}));
+    ObjectChanges changes;
+    changes.upserts.push_back(MakeService("default", "svc", {Port("http", port)}));
+    changes.upserts.push_back(std::move(ingress));
+    loop.Apply(std::move(changes));
+    ASSERT_TRUE(loop.Flush(kGuard));
+  }
+  const std::vector<FakeOutputs::Build> builds = outputs.builds();
+  ASSERT_GT(builds.size(), 1u);
+  for (size_t i = 1; i < builds.size(); ++i) {
+    EXPECT_THAT(builds[i].http_hosts, ElementsAre(Host(1))) << "build " << i;
+  }
+}
+
 TEST(EventLoopTest, DeleteRebuilds) {
   FakeOutputs outputs;
   EventLoop loop(dag::CacheConfig{}, dag::BuilderConfig{}, outputs, Immediate());
