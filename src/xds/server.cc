@@ -77,8 +77,10 @@ class Reactor;
 // A stream's state, shared by its reactor (which gRPC owns) and the server (which notifies it).
 class XdsStream : public std::enable_shared_from_this<XdsStream> {
  public:
-  XdsStream(XdsServer& server, MethodInfo method)
-      : server_(server), state_(method.kind, method.delta, method.type) {}
+  XdsStream(XdsServer& server, MethodInfo method, std::shared_ptr<const ServedState> served)
+      : server_(server),
+        state_(method.kind, method.delta, method.type),
+        served_(std::move(served)) {}
 
   // False when the stream was ended (CloseAllStreams) before it had a reactor: the reactor is
   // finished now, and must not start reading.
@@ -137,9 +139,15 @@ class XdsStream : public std::enable_shared_from_this<XdsStream> {
     return true;
   }
 
-  void OnChanged(ResourceType type, const std::vector<std::string>* names) {
-    absl::MutexLock lock(&mu_);
-    state_.OnChanged(type, names);
+  // The server published `served`, in which `types` may differ (for endpoints, only `names`).
+  void Publish(std::shared_ptr<const ServedState> served, const std::vector<ResourceType>& types,
+               const std::vector<std::string>* names) {
+    {
+      absl::MutexLock lock(&mu_);
+      served_ = std::move(served);
+      for (ResourceType type : types) state_.OnChanged(type, names);
+    }
+    MaybeWrite();
   }
 
   // Starts the next write unless one is in flight or the stream is ending.
@@ -150,12 +158,10 @@ class XdsStream : public std::enable_shared_from_this<XdsStream> {
     {
       absl::MutexLock lock(&mu_);
       if (reactor_ == nullptr || finishing_ || write_in_flight_) return;
-      // Read under this stream's lock (order: stream, then server): a change published after
-      // this read is noted by OnChanged only after this response is made, so it is not lost.
-      // Read before the lock, an older state could be answered with a newer change's flags,
-      // which NextResponse then clears.
-      std::shared_ptr<const ServedState> served = server_.Served();
-      response = state_.NextResponse(*served);
+      // The state and the change flags are updated together under this lock (Publish), so a
+      // response never answers newer flags from an older state; and no stream takes the
+      // server's lock to find the state.
+      response = state_.NextResponse(*served_);
       if (!response.has_value()) return;
       write_in_flight_ = true;
       reactor = reactor_;
@@ -205,6 +211,7 @@ class XdsStream : public std::enable_shared_from_this<XdsStream> {
   XdsServer& server_;
   absl::Mutex mu_;
   StreamState state_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<const ServedState> served_ ABSL_GUARDED_BY(mu_);
   discovery_v3::DiscoveryRequest request_ ABSL_GUARDED_BY(mu_);
   grpc::ServerGenericBidiReactor* reactor_ ABSL_GUARDED_BY(mu_) = nullptr;
   bool write_in_flight_ ABSL_GUARDED_BY(mu_) = false;
@@ -266,12 +273,14 @@ grpc::ServerGenericBidiReactor* XdsServer::CreateReactor(
     return new Refuse(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
                                    "contour does not serve " + context->method()));
   }
-  auto stream = std::make_shared<XdsStream>(*this, *method);
+  std::shared_ptr<XdsStream> stream;
   {
+    // Registered with the state of the moment: every later publish reaches it.
     absl::MutexLock lock(&mu_);
     if (closing_) {
       return new Refuse(grpc::Status(grpc::StatusCode::UNAVAILABLE, "contour is shutting down"));
     }
+    stream = std::make_shared<XdsStream>(*this, *method, served_);
     streams_[stream.get()] = stream;
   }
   streams_total_.fetch_add(1, std::memory_order_relaxed);
@@ -289,6 +298,10 @@ void XdsServer::Unregister(XdsStream* stream) {
 
 std::vector<std::shared_ptr<XdsStream>> XdsServer::Streams() const {
   absl::MutexLock lock(&mu_);
+  return StreamsLocked();
+}
+
+std::vector<std::shared_ptr<XdsStream>> XdsServer::StreamsLocked() const {
   std::vector<std::shared_ptr<XdsStream>> streams;
   streams.reserve(streams_.size());
   for (const auto& [raw, stream] : streams_) streams.push_back(stream);
@@ -302,6 +315,8 @@ std::shared_ptr<const ServedState> XdsServer::Served() const {
 
 void XdsServer::PublishSnapshot(SnapshotPtr snapshot) {
   std::vector<ResourceType> changed;
+  std::shared_ptr<const ServedState> served;
+  std::vector<std::shared_ptr<XdsStream>> streams;
   {
     absl::MutexLock lock(&mu_);
     auto next = std::make_shared<ServedState>(*served_);
@@ -315,18 +330,19 @@ void XdsServer::PublishSnapshot(SnapshotPtr snapshot) {
     }
     next->snapshot = std::move(snapshot);
     served_ = std::move(next);
+    served = served_;
+    streams = StreamsLocked();
   }
   snapshots_.fetch_add(1, std::memory_order_relaxed);
-  for (const auto& stream : Streams()) {
-    for (ResourceType type : changed) stream->OnChanged(type, nullptr);
-    stream->MaybeWrite();
-  }
+  for (const auto& stream : streams) stream->Publish(served, changed, nullptr);
 }
 
 void XdsServer::PublishEndpoints(const EndpointChanges& changes) {
   if (changes.empty()) return;
   std::vector<std::string> names;
   names.reserve(changes.updated.size() + changes.removed.size());
+  std::shared_ptr<const ServedState> served;
+  std::vector<std::shared_ptr<XdsStream>> streams;
   {
     absl::MutexLock lock(&mu_);
     auto endpoints = std::make_shared<ResourceMap>(*served_->endpoints);
@@ -342,12 +358,12 @@ void XdsServer::PublishEndpoints(const EndpointChanges& changes) {
     next->endpoints = std::move(endpoints);
     next->endpoints_version = std::to_string(++endpoints_version_);
     served_ = std::move(next);
+    served = served_;
+    streams = StreamsLocked();
   }
   endpoint_updates_.fetch_add(1, std::memory_order_relaxed);
-  for (const auto& stream : Streams()) {
-    stream->OnChanged(ResourceType::kEndpoint, &names);
-    stream->MaybeWrite();
-  }
+  const std::vector<ResourceType> types = {ResourceType::kEndpoint};
+  for (const auto& stream : streams) stream->Publish(served, types, &names);
 }
 
 void XdsServer::CloseAllStreams() {

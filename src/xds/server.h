@@ -61,6 +61,7 @@ class XdsServer : public grpc::CallbackGenericService {
   void CountResponse(ResourceType type, size_t bytes);
   void CountNack(ResourceType type);
   std::vector<std::shared_ptr<XdsStream>> Streams() const;
+  std::vector<std::shared_ptr<XdsStream>> StreamsLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   mutable absl::Mutex mu_;
   std::shared_ptr<const ServedState> served_ ABSL_GUARDED_BY(mu_) = std::make_shared<ServedState>();
