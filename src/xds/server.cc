@@ -264,6 +264,13 @@ class Refuse : public grpc::ServerGenericBidiReactor {
 
 }  // namespace
 
+XdsServer::XdsServer(size_t fan_out_threads) : fan_out_(fan_out_threads) {}
+
+size_t XdsServer::DefaultFanOutThreads() {
+  const size_t cores = std::thread::hardware_concurrency();
+  return cores <= 1 ? 0 : std::min<size_t>(cores - 1, 3);
+}
+
 XdsServer::~XdsServer() = default;
 
 grpc::ServerGenericBidiReactor* XdsServer::CreateReactor(
@@ -334,7 +341,7 @@ void XdsServer::PublishSnapshot(SnapshotPtr snapshot) {
     streams = StreamsLocked();
   }
   snapshots_.fetch_add(1, std::memory_order_relaxed);
-  for (const auto& stream : streams) stream->Publish(served, changed, nullptr);
+  fan_out_.Run(streams.size(), [&](size_t i) { streams[i]->Publish(served, changed, nullptr); });
 }
 
 void XdsServer::PublishEndpoints(const EndpointChanges& changes) {
@@ -363,7 +370,7 @@ void XdsServer::PublishEndpoints(const EndpointChanges& changes) {
   }
   endpoint_updates_.fetch_add(1, std::memory_order_relaxed);
   const std::vector<ResourceType> types = {ResourceType::kEndpoint};
-  for (const auto& stream : streams) stream->Publish(served, types, &names);
+  fan_out_.Run(streams.size(), [&](size_t i) { streams[i]->Publish(served, types, &names); });
 }
 
 void XdsServer::CloseAllStreams() {

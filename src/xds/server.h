@@ -17,6 +17,7 @@
 #include "absl/synchronization/mutex.h"
 #include "grpcpp/generic/async_generic_service.h"
 #include "xds/endpoint_table.h"
+#include "xds/fan_out.h"
 #include "xds/snapshot.h"
 #include "xds/stream_state.h"
 
@@ -36,7 +37,9 @@ struct XdsServerStats {
 
 class XdsServer : public grpc::CallbackGenericService {
  public:
-  XdsServer() = default;
+  // Publishes hand streams their responses on the caller and `fan_out_threads` helpers.
+  explicit XdsServer(size_t fan_out_threads = DefaultFanOutThreads());
+  static size_t DefaultFanOutThreads();
   XdsServer(const XdsServer&) = delete;
   XdsServer& operator=(const XdsServer&) = delete;
   ~XdsServer() override;
@@ -76,6 +79,7 @@ class XdsServer : public grpc::CallbackGenericService {
   std::atomic<uint64_t> snapshots_{0};
   std::atomic<uint64_t> endpoint_updates_{0};
   std::array<std::atomic<bool>, kResourceTypeCount> warned_large_{};
+  FanOut fan_out_;
 };
 
 }  // namespace contour::xds
