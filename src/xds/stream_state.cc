@@ -48,9 +48,8 @@ void StreamState::NoteNode(const envoy::config::core::v3::Node& node) {
   node_id_ = node.id().empty() ? node.cluster() : node.id();
 }
 
-absl::StatusOr<RequestOutcome> StreamState::OnRequest(
-    const envoy::service::discovery::v3::DiscoveryRequest& request) {
-  if (delta_) return absl::InvalidArgumentError("a DiscoveryRequest on a delta xDS stream");
+template <typename Request>
+absl::StatusOr<RequestOutcome> StreamState::Begin(const Request& request) {
   absl::StatusOr<ResourceType> type = RequestType(request.type_url());
   if (!type.ok()) return type.status();
   NoteNode(request.node());
@@ -59,10 +58,20 @@ absl::StatusOr<RequestOutcome> StreamState::OnRequest(
     outcome.nack = true;
     outcome.nack_message = request.error_detail().message();
   }
-  TypeState& ts = state(*type);
-  if (*type == ResourceType::kCluster && request.response_nonce() == ts.nonce) {
-    clusters_unanswered_ = false;
+  if (*type == ResourceType::kCluster && request.response_nonce() == state(*type).nonce) {
+    clusters_unanswered_ = false;  // the client has answered the clusters
   }
+  return outcome;
+}
+
+absl::StatusOr<RequestOutcome> StreamState::OnRequest(
+    const envoy::service::discovery::v3::DiscoveryRequest& request) {
+  if (delta_) return absl::InvalidArgumentError("a DiscoveryRequest on a delta xDS stream");
+  absl::StatusOr<RequestOutcome> begun = Begin(request);
+  if (!begun.ok()) return begun.status();
+  RequestOutcome outcome = *std::move(begun);
+  const ResourceType type = outcome.type;
+  TypeState& ts = state(type);
   // Nonces belong to one stream: before this stream has sent this type anything, a nonce (echoed
   // by a client from its previous stream) is not stale, and ignoring it would leave the new
   // subscription unanswered.
@@ -95,7 +104,7 @@ absl::StatusOr<RequestOutcome> StreamState::OnRequest(
   // Legacy clients keep sending an empty list to stay subscribed to everything.
   const bool wildcard = star || (ts.wildcard && names.empty());
   if (wildcard == ts.wildcard && names == ts.names) return outcome;  // ACK or NACK only
-  const bool full_state = IsFullStateType(*type);
+  const bool full_state = IsFullStateType(type);
   bool added_any = false;
   for (const std::string& name : names) {
     if (ts.names.contains(name)) continue;
@@ -121,18 +130,11 @@ absl::StatusOr<RequestOutcome> StreamState::OnRequest(
 absl::StatusOr<RequestOutcome> StreamState::OnDeltaRequest(
     const envoy::service::discovery::v3::DeltaDiscoveryRequest& request) {
   if (!delta_) return absl::InvalidArgumentError("a DeltaDiscoveryRequest on a SotW xDS stream");
-  absl::StatusOr<ResourceType> type = RequestType(request.type_url());
-  if (!type.ok()) return type.status();
-  NoteNode(request.node());
-  RequestOutcome outcome{*type};
-  if (request.has_error_detail()) {
-    outcome.nack = true;
-    outcome.nack_message = request.error_detail().message();
-  }
-  TypeState& ts = state(*type);
-  if (*type == ResourceType::kCluster && request.response_nonce() == ts.nonce) {
-    clusters_unanswered_ = false;
-  }
+  absl::StatusOr<RequestOutcome> begun = Begin(request);
+  if (!begun.ok()) return begun.status();
+  RequestOutcome outcome = *std::move(begun);
+  const ResourceType type = outcome.type;
+  TypeState& ts = state(type);
   if (!ts.subscribed) {
     ts.subscribed = true;
     ts.respond = true;

@@ -101,6 +101,9 @@ class StreamState {
   };
 
   absl::StatusOr<ResourceType> RequestType(const std::string& type_url) const;
+  // What SotW and delta requests share: the type, the node, NACK detection.
+  template <typename Request>
+  absl::StatusOr<RequestOutcome> Begin(const Request& request);
   void NoteNode(const envoy::config::core::v3::Node& node);
   Plan MakePlan(ResourceType type, const ServedState& served);
   OutgoingResponse Commit(ResourceType type, Plan plan, bool retain_removals,
