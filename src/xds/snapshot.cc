@@ -90,8 +90,7 @@ const ResourceMap& Snapshot::Resources(ResourceType type, StreamKind kind) const
     case ResourceType::kEndpoint:
       break;
   }
-  static const ResourceMap* const kEmpty = new ResourceMap();  // endpoints live elsewhere
-  return *kEmpty;
+  return no_endpoints;
 }
 
 absl::StatusOr<SnapshotPtr> MakeSnapshot(const dag::Dag& dag,

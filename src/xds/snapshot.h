@@ -31,6 +31,9 @@ struct Snapshot {
   // an api_listener routed through `ingress_http`. Never part of a wildcard subscription.
   std::array<std::shared_ptr<const ResourceMap>, 2> api_listeners;
 
+  // Endpoints live in the served state (endpoint_table.h): a snapshot has none.
+  ResourceMap no_endpoints;
+
   const ResourceMap& Resources(ResourceType type, StreamKind kind) const;
 };
 using SnapshotPtr = std::shared_ptr<const Snapshot>;
