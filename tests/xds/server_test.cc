@@ -30,22 +30,22 @@ using xdstest::DeltaStream;
 using xdstest::EdsName;
 using xdstest::EndpointsObject;
 using xdstest::IngressYaml;
+using xdstest::kCds;
+using xdstest::kEds;
+using xdstest::kLds;
+using xdstest::kRds;
+using xdstest::kSds;
 using xdstest::Names;
+using xdstest::OldNewOtherServices;
 using xdstest::Removed;
 using xdstest::Request;
 using xdstest::ServiceYaml;
 using xdstest::SotwStream;
 using xdstest::XdsTestClient;
 
-constexpr ResourceType kCds = ResourceType::kCluster;
-constexpr ResourceType kEds = ResourceType::kEndpoint;
-constexpr ResourceType kLds = ResourceType::kListener;
-constexpr ResourceType kRds = ResourceType::kRoute;
-
-std::string Services() { return ServiceYaml("old") + ServiceYaml("new") + ServiceYaml("other"); }
 // a.example.com → `service`.
 std::string App(const std::string& service) {
-  return Services() + IngressYaml("app", "a.example.com", service);
+  return OldNewOtherServices() + IngressYaml("app", "a.example.com", service);
 }
 
 class ServerTest : public testing::Test {
@@ -108,7 +108,7 @@ TEST_F(ServerTest, VersionsNoncesAndAck) {
   stream->Send(Answer(second, {}, ""));
 
   // The ACK is not answered: the next response is the next change.
-  Publish(Services() + IngressYaml("app", "b.example.com", "new"));  // routes only
+  Publish(OldNewOtherServices() + IngressYaml("app", "b.example.com", "new"));  // routes only
   Publish(App("other"));
   const discovery_v3::DiscoveryResponse third = Next(*stream);
   EXPECT_THAT(Names(third), ElementsAre(ClusterName("other")));

@@ -31,17 +31,17 @@ using xdstest::EdsName;
 using xdstest::EndpointsObject;
 using xdstest::FakeSnapshot;
 using xdstest::IngressYaml;
+using xdstest::kCds;
+using xdstest::kEds;
+using xdstest::kLds;
+using xdstest::kRds;
+using xdstest::kSds;
 using xdstest::MustSnapshot;
 using xdstest::Names;
+using xdstest::OldNewOtherServices;
 using xdstest::Removed;
 using xdstest::Request;
 using xdstest::ServiceYaml;
-
-constexpr ResourceType kCds = ResourceType::kCluster;
-constexpr ResourceType kEds = ResourceType::kEndpoint;
-constexpr ResourceType kLds = ResourceType::kListener;
-constexpr ResourceType kRds = ResourceType::kRoute;
-constexpr ResourceType kSds = ResourceType::kSecret;
 
 // What the server serves, and the change notifications it gives streams (as XdsServer does).
 class World {
@@ -205,7 +205,6 @@ class Delta {
 };
 
 // Manifests: services "old" and "new", and hosts routed to them.
-std::string Services() { return ServiceYaml("old") + ServiceYaml("new") + ServiceYaml("other"); }
 
 // --- The first request ---
 
@@ -222,7 +221,7 @@ class FirstRequestTest : public testing::TestWithParam<FirstRequestCase> {};
 TEST_P(FirstRequestTest, IsAnsweredEvenWhenEmpty) {
   const FirstRequestCase& c = GetParam();
   World world;
-  world.PublishYaml(Services());  // no Ingress: no routes to anything, no clusters
+  world.PublishYaml(OldNewOtherServices());  // no Ingress: no routes to anything, no clusters
   for (StreamKind kind : {StreamKind::kPerType, StreamKind::kAggregated}) {
     Sotw stream(world, kind);
     const discovery_v3::DiscoveryResponse response = stream.Subscribe(c.type, c.names);
@@ -256,7 +255,7 @@ TEST(StreamStateTest, WaitsForTheFirstSnapshotExceptForEndpoints) {
   ASSERT_EQ(responses.size(), 1u);
   EXPECT_EQ(responses[0].type_url(), TypeUrl(kEds));
 
-  world.PublishYaml(Services());
+  world.PublishYaml(OldNewOtherServices());
   responses = stream.Drain();
   ASSERT_EQ(responses.size(), 1u);
   EXPECT_EQ(responses[0].type_url(), TypeUrl(kCds));
@@ -265,7 +264,7 @@ TEST(StreamStateTest, WaitsForTheFirstSnapshotExceptForEndpoints) {
 
 TEST(StreamStateTest, EmptyEndpointAssignmentForUnknownNames) {
   World world;
-  world.PublishYaml(Services());
+  world.PublishYaml(OldNewOtherServices());
   Sotw stream(world, StreamKind::kPerType, kEds);
   discovery_v3::DiscoveryResponse first = stream.Subscribe(kEds, {"default/old"});
   auto assignments = xdstest::Resources<envoy::config::endpoint::v3::ClusterLoadAssignment>(first);
@@ -298,7 +297,7 @@ TEST(StreamStateTest, EmptyEndpointAssignmentForUnknownNames) {
 
 TEST(StreamStateTest, EveryResponseHasAFreshNonceAndTheTypeVersion) {
   World world;
-  world.PublishYaml(Services() + IngressYaml("app", "a.example.com", "old"));
+  world.PublishYaml(OldNewOtherServices() + IngressYaml("app", "a.example.com", "old"));
   Sotw stream(world, StreamKind::kAggregated);
   stream.Send(Request(kCds, {}));
   stream.Send(Request(kLds, {}));
@@ -309,7 +308,7 @@ TEST(StreamStateTest, EveryResponseHasAFreshNonceAndTheTypeVersion) {
   const std::string first_cds_version = responses[0].version_info();
 
   // A second host, to a second cluster: clusters and routes change; LDS (wildcard) does not.
-  world.PublishYaml(Services() + IngressYaml("app", "a.example.com", "old") +
+  world.PublishYaml(OldNewOtherServices() + IngressYaml("app", "a.example.com", "old") +
                     IngressYaml("app2", "b.example.com", "new"));
   std::vector<discovery_v3::DiscoveryResponse> more = stream.Settle(names);
   ASSERT_EQ(more.size(), 2u);
@@ -331,7 +330,7 @@ TEST(StreamStateTest, EveryResponseHasAFreshNonceAndTheTypeVersion) {
 
 TEST(StreamStateTest, AckSendsNothing) {
   World world;
-  world.PublishYaml(Services() + IngressYaml("app", "a.example.com", "old"));
+  world.PublishYaml(OldNewOtherServices() + IngressYaml("app", "a.example.com", "old"));
   Sotw stream(world, StreamKind::kPerType, kCds);
   const discovery_v3::DiscoveryResponse first = stream.Subscribe(kCds, {});
   const RequestOutcome outcome = stream.Send(Answer(first, {}, ""));
@@ -339,19 +338,19 @@ TEST(StreamStateTest, AckSendsNothing) {
   EXPECT_FALSE(outcome.stale);
   EXPECT_THAT(stream.Drain(), IsEmpty());
   // The same snapshot again, or one where only other types changed: still nothing.
-  world.PublishYaml(Services() + IngressYaml("app", "a.example.com", "old"));
-  world.PublishYaml(Services() + IngressYaml("app", "b.example.com", "old"));
+  world.PublishYaml(OldNewOtherServices() + IngressYaml("app", "a.example.com", "old"));
+  world.PublishYaml(OldNewOtherServices() + IngressYaml("app", "b.example.com", "old"));
   EXPECT_THAT(stream.Drain(), IsEmpty());
 }
 
 TEST(StreamStateTest, NackKeepsQuietUntilTheContentsChange) {
   World world;
-  world.PublishYaml(Services() + IngressYaml("app", "a.example.com", "old"));
+  world.PublishYaml(OldNewOtherServices() + IngressYaml("app", "a.example.com", "old"));
   Sotw stream(world, StreamKind::kPerType, kCds);
   const discovery_v3::DiscoveryResponse first = stream.Subscribe(kCds, {});
   stream.Send(Answer(first, {}, ""));
 
-  world.PublishYaml(Services() + IngressYaml("app", "a.example.com", "new"));
+  world.PublishYaml(OldNewOtherServices() + IngressYaml("app", "a.example.com", "new"));
   std::optional<discovery_v3::DiscoveryResponse> rejected = stream.Next();
   ASSERT_TRUE(rejected.has_value());
   const RequestOutcome outcome =
@@ -361,12 +360,13 @@ TEST(StreamStateTest, NackKeepsQuietUntilTheContentsChange) {
   EXPECT_EQ(outcome.type, kCds);
   // No resend loop: the rejected version is not sent again, whatever else happens.
   EXPECT_THAT(stream.Drain(), IsEmpty());
-  world.PublishYaml(Services() + IngressYaml("app", "a.example.com", "new"));
-  world.PublishYaml(Services() + IngressYaml("app", "b.example.com", "new"));  // routes only
+  world.PublishYaml(OldNewOtherServices() + IngressYaml("app", "a.example.com", "new"));
+  world.PublishYaml(OldNewOtherServices() +
+                    IngressYaml("app", "b.example.com", "new"));  // routes only
   EXPECT_THAT(stream.Drain(), IsEmpty());
 
   // New contents are sent.
-  world.PublishYaml(Services() + IngressYaml("app", "a.example.com", "other"));
+  world.PublishYaml(OldNewOtherServices() + IngressYaml("app", "a.example.com", "other"));
   std::optional<discovery_v3::DiscoveryResponse> fixed = stream.Next();
   ASSERT_TRUE(fixed.has_value());
   EXPECT_THAT(Names(*fixed), ElementsAre(ClusterName("other")));
@@ -400,11 +400,11 @@ TEST(StreamStateTest, StaleNonceIsIgnored) {
 // old stream is answered, not ignored as stale.
 TEST(StreamStateTest, ReconnectingClientGetsTheCurrentState) {
   World world;
-  world.PublishYaml(Services() + IngressYaml("app", "a.example.com", "old"));
+  world.PublishYaml(OldNewOtherServices() + IngressYaml("app", "a.example.com", "old"));
   Sotw old_stream(world, StreamKind::kPerType, kCds);
   const discovery_v3::DiscoveryResponse seen = old_stream.Subscribe(kCds, {});
 
-  world.PublishYaml(Services() + IngressYaml("app", "a.example.com", "new"));
+  world.PublishYaml(OldNewOtherServices() + IngressYaml("app", "a.example.com", "new"));
   for (const std::string& nonce : {std::string(), std::string("7"), seen.nonce()}) {
     Sotw stream(world, StreamKind::kPerType, kCds);
     stream.Send(Request(kCds, {}, seen.version_info(), nonce));
@@ -544,7 +544,7 @@ TEST(StreamStateTest, WildcardToNamedDropsTheRest) {
 
 TEST(StreamStateTest, ApiListenersOnlyForClientsThatNameTheirHost) {
   World world;
-  world.PublishYaml(Services() + IngressYaml("app", "a.example.com", "old"));
+  world.PublishYaml(OldNewOtherServices() + IngressYaml("app", "a.example.com", "old"));
   ASSERT_TRUE(world.served().snapshot->api_listeners[1]->contains("a.example.com"));
 
   Sotw envoy(world, StreamKind::kAggregated);
@@ -561,7 +561,7 @@ TEST(StreamStateTest, ApiListenersOnlyForClientsThatNameTheirHost) {
   grpc.Send(Answer(api, {"a.example.com"}, ""));
 
   // The host goes away: the full-state answer no longer holds it.
-  world.PublishYaml(Services() + IngressYaml("app", "b.example.com", "old"));
+  world.PublishYaml(OldNewOtherServices() + IngressYaml("app", "b.example.com", "old"));
   std::vector<discovery_v3::DiscoveryResponse> responses = grpc.Drain();
   ASSERT_EQ(responses.size(), 1u);
   EXPECT_THAT(Names(responses[0]), IsEmpty());
@@ -572,7 +572,7 @@ TEST(StreamStateTest, ApiListenersOnlyForClientsThatNameTheirHost) {
 
 TEST(StreamStateTest, StreamKindChoosesTheConfigSources) {
   World world;
-  world.PublishYaml(Services() + IngressYaml("app", "a.example.com", "old"));
+  world.PublishYaml(OldNewOtherServices() + IngressYaml("app", "a.example.com", "old"));
   Sotw per_type(world, StreamKind::kPerType, kCds);
   Sotw ads(world, StreamKind::kAggregated);
   const auto per_type_clusters =
@@ -609,8 +609,8 @@ TEST(StreamStateTest, StreamKindChoosesTheConfigSources) {
 // --- Make before break ---
 
 // Clusters "old" → "new": a.example.com moves to a new cluster.
-std::string Before() { return Services() + IngressYaml("app", "a.example.com", "old"); }
-std::string After() { return Services() + IngressYaml("app", "a.example.com", "new"); }
+std::string Before() { return OldNewOtherServices() + IngressYaml("app", "a.example.com", "old"); }
+std::string After() { return OldNewOtherServices() + IngressYaml("app", "a.example.com", "new"); }
 
 std::string TypeOf(const discovery_v3::DiscoveryResponse& response) {
   return std::string(ShortTypeName(*TypeFromUrl(response.type_url())));

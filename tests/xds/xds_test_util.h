@@ -63,6 +63,18 @@ inline std::string ClusterName(const std::string& service) {
 }
 inline std::string EdsName(const std::string& service) { return "default/" + service; }
 
+// Services "old", "new" and "other", which the protocol tests route to and between.
+inline std::string OldNewOtherServices() {
+  return ServiceYaml("old") + ServiceYaml("new") + ServiceYaml("other");
+}
+
+// Short names for the types, as the tests speak of them.
+inline constexpr ResourceType kCds = ResourceType::kCluster;
+inline constexpr ResourceType kEds = ResourceType::kEndpoint;
+inline constexpr ResourceType kLds = ResourceType::kListener;
+inline constexpr ResourceType kRds = ResourceType::kRoute;
+inline constexpr ResourceType kSds = ResourceType::kSecret;
+
 inline std::vector<k8s::Object> Decode(const std::string& yaml) {
   k8s::DecodeResult decoded = k8s::DecodeManifests(yaml, "test");
   for (const auto& error : decoded.errors) ADD_FAILURE() << error.ToString();
