@@ -204,8 +204,6 @@ class Delta {
   StreamState state_;
 };
 
-// Manifests: services "old" and "new", and hosts routed to them.
-
 // --- The first request ---
 
 struct FirstRequestCase {
