@@ -26,28 +26,30 @@ void FanOut::Run(size_t count, const std::function<void(size_t)>& task) {
     return;
   }
   absl::MutexLock turn(&run_mu_);
+  uint64_t generation = 0;
   {
     absl::MutexLock lock(&mu_);
     task_ = &task;
     next_ = 0;
     count_ = count;
     done_ = 0;
-    ++generation_;
+    generation = ++generation_;
   }
-  Drain(task);
+  Drain(task, generation);
   absl::MutexLock lock(&mu_);
   auto all_done = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return done_ == count_; };
   mu_.Await(absl::Condition(&all_done));
   task_ = nullptr;
 }
 
-void FanOut::Drain(const std::function<void(size_t)>& task) {
+void FanOut::Drain(const std::function<void(size_t)>& task, uint64_t generation) {
   for (;;) {
     size_t begin = 0;
     size_t end = 0;
     {
       absl::MutexLock lock(&mu_);
-      if (next_ >= count_) return;
+      // A helper that woke for an earlier Run must not take the items of a later one.
+      if (generation_ != generation || next_ >= count_) return;
       begin = next_;
       end = std::min(count_, next_ + kChunk);
       next_ = end;
@@ -72,7 +74,7 @@ void FanOut::Work() {
       seen = generation_;
       task = task_;
     }
-    Drain(*task);
+    Drain(*task, seen);
   }
 }
 

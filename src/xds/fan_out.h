@@ -5,6 +5,7 @@
 #define CONTOUR_XDS_FAN_OUT_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <thread>
 #include <vector>
@@ -28,8 +29,8 @@ class FanOut {
 
  private:
   void Work();
-  // Takes items until none are left.
-  void Drain(const std::function<void(size_t)>& task);
+  // Takes items of Run number `generation` until none are left.
+  void Drain(const std::function<void(size_t)>& task, uint64_t generation);
 
   absl::Mutex run_mu_;  // one Run at a time; taken before mu_
   absl::Mutex mu_;
