@@ -56,6 +56,16 @@ void AddServeCommand(CLI::App& app, ServeOptions& options) {
   command->add_flag("--incluster", options.in_cluster, "Use in-cluster Kubernetes configuration");
   command->add_option("--kubeconfig", options.kubeconfig,
                       "Path to kubeconfig (default $HOME/.kube/config)");
+  command->add_option("--context", options.kube_context,
+                      "The kubeconfig context to use (default: its current-context)");
+  command
+      ->add_option("--kubernetes-client-qps", options.kubernetes_client_qps,
+                   "Writes a second to the Kubernetes API, e.g. IngressRoute status (100)")
+      ->check(CLI::PositiveNumber);
+  command
+      ->add_option("--kubernetes-client-burst", options.kubernetes_client_burst,
+                   "Writes to the Kubernetes API allowed in a burst (200)")
+      ->check(CLI::PositiveNumber);
   command->add_option("--http-address", options.http_address,
                       "Address of the metrics and health endpoints (default 0.0.0.0)");
   command->add_option("--http-port", options.http_port, "Port of /metrics and /healthz (8000)")
@@ -87,6 +97,11 @@ absl::StatusOr<config::ServeConfig> ResolveServe(const ServeOptions& options) {
   if (options.xds_port) config.xds_port = *options.xds_port;
   if (options.in_cluster) config.in_cluster = true;
   if (options.kubeconfig) config.kubeconfig = *options.kubeconfig;
+  if (options.kube_context) config.kube_context = *options.kube_context;
+  if (options.kubernetes_client_qps) config.kubernetes_client_qps = *options.kubernetes_client_qps;
+  if (options.kubernetes_client_burst) {
+    config.kubernetes_client_burst = *options.kubernetes_client_burst;
+  }
   if (options.http_address) config.http_address = *options.http_address;
   if (options.http_port) config.http_port = *options.http_port;
   if (options.debug_http_address) config.debug_http_address = *options.debug_http_address;

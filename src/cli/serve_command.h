@@ -26,6 +26,9 @@ struct ServeOptions {
   std::optional<std::string> key_file;
   bool in_cluster = false;
   std::optional<std::string> kubeconfig;
+  std::optional<std::string> kube_context;
+  std::optional<double> kubernetes_client_qps;
+  std::optional<int> kubernetes_client_burst;
   std::optional<std::string> http_address;
   std::optional<uint32_t> http_port;
   std::optional<std::string> debug_http_address;

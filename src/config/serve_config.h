@@ -29,7 +29,11 @@ struct ServeConfig {
 
   // Kubernetes access.
   bool in_cluster = false;
-  std::string kubeconfig;  // $HOME/.kube/config unless set
+  std::string kubeconfig;    // $HOME/.kube/config unless set
+  std::string kube_context;  // the kubeconfig's current context unless set
+  // The rate of our writes to the API server (IngressRoute status); client-go's default is 5/10.
+  double kubernetes_client_qps = 100;
+  int kubernetes_client_burst = 200;
 
   // Listeners contour serves or programs.
   std::string xds_address = "127.0.0.1";

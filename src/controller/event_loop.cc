@@ -133,6 +133,7 @@ void EventLoop::Run() {
       RequestNewlyWantedSecrets();  // what the events taken with the answers want
     }
     events_since_build_ += applied;
+    outputs_.OnBatchApplied();
 
     const absl::Time now = absl::Now();
     if (unsynced_sources_.empty()) {

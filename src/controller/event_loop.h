@@ -37,6 +37,9 @@ class LoopOutputs {
   virtual void OnBuild(const dag::Dag& dag) = 0;
   virtual void OnEndpointsUpsert(const k8s::Endpoints& endpoints) = 0;
   virtual void OnEndpointsDelete(const std::string& namespace_, const std::string& name) = 0;
+  // A batch of events has been applied (the endpoint calls above came from it): a good moment to
+  // publish what they changed at once, rather than one by one.
+  virtual void OnBatchApplied() {}
 };
 
 struct EventLoopOptions {
@@ -84,7 +87,7 @@ class EventLoop : public ObjectSink {
   // set off at once (endpoint outputs, secret requests, an immediate build), but not a build
   // still held off; false on timeout or when the loop is stopped.
   bool WaitForBuilds(uint64_t n, absl::Duration timeout) const;
-  bool Flush(absl::Duration timeout = absl::InfiniteDuration());
+  bool Flush(absl::Duration timeout = absl::InfiniteDuration()) override;
 
  private:
   struct UpsertEvent {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "dag/cache.h"
 #include "k8s/objects.h"
 
@@ -44,6 +45,11 @@ class ObjectSink {
   virtual void Delete(std::string kind, std::string namespace_, std::string name) = 0;
   // The source has delivered its initial state: no build is served before every source says so.
   virtual void Synced(std::string source) = 0;
+
+  // Waits until everything given so far has been applied, with what it set off at once (such as
+  // requests for Secrets); false on timeout or when the sink is closing. A sink that applies as
+  // it is called has nothing to wait for.
+  virtual bool Flush(absl::Duration timeout) { return true; }
 };
 
 // The cache keeps no Secret that nothing referenced when it arrived; when one becomes referenced

@@ -85,7 +85,12 @@ Dag BuildState::Finish() && {
   }
   dag_.statuses.clear();
   dag_.statuses.reserve(statuses_.size());
-  for (auto& [key, status] : statuses_) dag_.statuses.push_back(std::move(status));
+  for (auto& [key, status] : statuses_) {
+    if (auto route = cache_.ingress_routes().find(key); route != cache_.ingress_routes().end()) {
+      status.observed = route->second->status;
+    }
+    dag_.statuses.push_back(std::move(status));
+  }
   return std::move(dag_);
 }
 

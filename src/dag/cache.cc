@@ -80,7 +80,15 @@ bool KubernetesCache::Update(k8s::Object object) {
         return stored != nullptr && SameContent(*stored, obj);
       },
       object);
-  if (unchanged) return false;
+  if (unchanged) {
+    // Keep the newest status an IngressRoute carries (the status writer compares with it), at
+    // no rebuild.
+    if (auto* route = std::get_if<k8s::IngressRoute>(&object)) {
+      const ObjectKey key = KeyOf(route->metadata);
+      ingress_routes_[key] = std::make_shared<const k8s::IngressRoute>(std::move(*route));
+    }
+    return false;
+  }
   return Insert(std::move(object));
 }
 

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "k8s/objects.h"
 
 namespace contour::dag {
 
@@ -159,6 +160,8 @@ struct Status {
   std::string current_status;  // valid, invalid, orphaned
   std::string description;
   std::string vhost;
+  // The status the object carries now (from the API server), so that only changes are written.
+  k8s::IngressRouteStatus observed;
 };
 
 struct Dag {

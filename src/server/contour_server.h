@@ -4,11 +4,17 @@
 #define CONTOUR_SERVER_CONTOUR_SERVER_H_
 
 #include <memory>
+#include <thread>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "config/serve_config.h"
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "controller/event_loop.h"
+#include "k8s/api_client.h"
+#include "k8s/status_writer.h"
+#include "server/kubernetes_source.h"
 #include "server/manifest_watcher.h"
 #include "server/xds_publisher.h"
 #include "xds/grpc_server.h"
@@ -18,14 +24,23 @@ namespace contour::server {
 
 class ContourServer {
  public:
-  // Loads the sources, waits for the first build, then opens the xDS port: a client never sees
-  // a partial configuration.
+  // Objects come from manifest files when the config names any, else from the Kubernetes API.
+  // The xDS port opens only after the first build, so a client never sees a partial
+  // configuration: with manifests Start returns with it open (or an error); with Kubernetes it
+  // returns at once and the port opens once every watched kind has been listed, which may wait
+  // for an API server that is down.
   static absl::StatusOr<std::unique_ptr<ContourServer>> Start(const config::ServeConfig& config);
   ~ContourServer();
 
-  int xds_port() const { return grpc_->port(); }
+  // 0 until the xDS port is open.
+  int xds_port() const;
+  // Test hook, never sleeps: true once the xDS port is open.
+  bool WaitForServing(absl::Duration timeout) const;
   const xds::XdsServer& xds() const { return *xds_; }
   const controller::EventLoop& loop() const { return *loop_; }
+  // Null without Kubernetes.
+  const KubernetesSource* kubernetes() const { return kubernetes_.get(); }
+  const k8s::StatusWriter* status_writer() const { return status_writer_.get(); }
 
   // Stops watching, closes every xDS stream cleanly and stops serving. Idempotent.
   void Stop();
@@ -33,11 +48,21 @@ class ContourServer {
  private:
   ContourServer() = default;
 
+  absl::Status StartManifests(const config::ServeConfig& config);
+  absl::Status StartKubernetes(const config::ServeConfig& config);
+  absl::Status OpenXdsPort(const config::ServeConfig& config);
+
   std::unique_ptr<xds::XdsServer> xds_;
+  std::unique_ptr<k8s::ApiClient> api_;
+  std::unique_ptr<k8s::StatusWriter> status_writer_;
   std::unique_ptr<XdsPublisher> publisher_;
   std::unique_ptr<controller::EventLoop> loop_;
   std::unique_ptr<ManifestWatcher> watcher_;
-  std::unique_ptr<xds::GrpcServer> grpc_;
+  std::unique_ptr<KubernetesSource> kubernetes_;
+  std::jthread opener_;  // Kubernetes: opens the xDS port after the first build
+
+  mutable absl::Mutex grpc_mu_;
+  std::unique_ptr<xds::GrpcServer> grpc_ ABSL_GUARDED_BY(grpc_mu_);
   bool stopped_ = false;
 };
 

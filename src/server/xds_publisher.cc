@@ -5,7 +5,18 @@
 namespace contour::server {
 
 void XdsPublisher::OnBuild(const dag::Dag& dag) {
+  OnBatchApplied();  // endpoints first: a new cluster finds its assignment
   LogStatusChanges(dag);
+  if (status_writer_ != nullptr) {
+    std::vector<k8s::StatusEntry> entries;
+    entries.reserve(dag.statuses.size());
+    for (const dag::Status& status : dag.statuses) {
+      entries.push_back({status.namespace_, status.name,
+                         k8s::IngressRouteStatus{status.current_status, status.description},
+                         status.observed});
+    }
+    status_writer_->Update(std::move(entries));
+  }
   absl::StatusOr<xds::SnapshotPtr> snapshot = xds::MakeSnapshot(dag, config_, last_.get());
   if (!snapshot.ok()) {
     // A bug, not bad input: the DAG build leaves invalid objects out. Keep serving the last one.
@@ -18,11 +29,33 @@ void XdsPublisher::OnBuild(const dag::Dag& dag) {
 }
 
 void XdsPublisher::OnEndpointsUpsert(const k8s::Endpoints& endpoints) {
-  server_.PublishEndpoints(endpoints_.Upsert(endpoints));
+  Merge(endpoints_.Upsert(endpoints));
 }
 
 void XdsPublisher::OnEndpointsDelete(const std::string& namespace_, const std::string& name) {
-  server_.PublishEndpoints(endpoints_.Remove(namespace_, name));
+  Merge(endpoints_.Remove(namespace_, name));
+}
+
+void XdsPublisher::Merge(xds::EndpointChanges changes) {
+  for (xds::ResourcePtr& resource : changes.updated) {
+    pending_removed_.erase(resource->name);
+    pending_updated_[resource->name] = std::move(resource);
+  }
+  for (std::string& name : changes.removed) {
+    pending_updated_.erase(name);
+    pending_removed_.insert(std::move(name));
+  }
+}
+
+void XdsPublisher::OnBatchApplied() {
+  if (pending_updated_.empty() && pending_removed_.empty()) return;
+  xds::EndpointChanges changes;
+  changes.updated.reserve(pending_updated_.size());
+  for (auto& [name, resource] : pending_updated_) changes.updated.push_back(std::move(resource));
+  changes.removed.assign(pending_removed_.begin(), pending_removed_.end());
+  pending_updated_.clear();
+  pending_removed_.clear();
+  server_.PublishEndpoints(changes);
 }
 
 void XdsPublisher::LogStatusChanges(const dag::Dag& dag) {

@@ -1,0 +1,113 @@
+// Turns one reflector's view of one kind into ObjectSink calls: decodes the JSON, sends only
+// what changed (by resourceVersion), applies a relist as one batch with deletions for whatever
+// the list lacks, and logs objects that fail to decode (the cache keeps their last good
+// version).
+//
+// Secrets are watched as metadata only (PartialObjectMetadata): their payloads never cross the
+// wire unless wanted. When a Secret the cache has asked for (SecretInterest) is new or changed,
+// the forwarder asks for it to be fetched whole (FetchRequester); the fetched copy comes back
+// through Offer, where a Secret that can never matter (a service-account token, or neither
+// kubernetes.io/tls nor carrying ca.crt) is dropped before it is decoded. An API server that
+// ignores the metadata-only request and sends whole Secrets costs bandwidth, nothing else: the
+// payload is dropped unread.
+#ifndef CONTOUR_SERVER_OBJECT_FORWARDER_H_
+#define CONTOUR_SERVER_OBJECT_FORWARDER_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "controller/object_sink.h"
+#include "dag/cache.h"
+#include "k8s/reflector.h"
+#include "nlohmann/json.hpp"
+
+namespace contour::server {
+
+// The Secrets the cache has asked for (SecretSupplier). Thread-safe.
+class SecretInterest {
+ public:
+  void Add(const std::vector<dag::ObjectKey>& keys);
+  bool Contains(const dag::ObjectKey& key) const;
+
+ private:
+  mutable absl::Mutex mu_;
+  std::set<dag::ObjectKey> keys_ ABSL_GUARDED_BY(mu_);
+};
+
+struct ForwarderStats {
+  uint64_t upserts = 0;
+  uint64_t deletes = 0;
+  uint64_t unchanged = 0;         // listed again at the same resourceVersion: not sent
+  uint64_t decode_errors = 0;
+  uint64_t secrets_irrelevant = 0;  // dropped for their type, payload never decoded
+  uint64_t secrets_unwanted = 0;    // remembered without payload
+};
+
+// Asked (under the forwarder's lock: it must only queue) to fetch a Secret whole and Offer it.
+using FetchRequester = std::function<void(const dag::ObjectKey& key)>;
+
+class ObjectForwarder : public k8s::ReflectorHandler {
+ public:
+  // `kind` is k8s::KindOf's name. For Secrets `interest` and `fetch` are required (metadata
+  // mode); for other kinds they are ignored. `sink` and `interest` must outlive the forwarder.
+  ObjectForwarder(std::string kind, controller::ObjectSink& sink,
+                  const SecretInterest* interest = nullptr, FetchRequester fetch = nullptr);
+
+  void OnListBegin() override;
+  void OnListItem(nlohmann::json object) override;
+  void OnListEnd(bool complete) override;
+  void OnWatchEvent(k8s::WatchEventType type, nlohmann::json object) override;
+
+  // A Secret fetched whole on request: sent unless the watch has already seen a newer version.
+  void Offer(nlohmann::json object);
+
+  // A complete list has been applied.
+  bool synced() const;
+  bool WaitForSynced(absl::Duration timeout) const;
+  ForwarderStats stats() const;
+
+ private:
+  struct Seen {
+    std::string resource_version;
+    std::optional<k8s::Object> object;  // to send; none when nothing is to be sent
+  };
+  // Key and resourceVersion; the decoded object unless in metadata mode (then a wanted Secret
+  // not yet sent at this version is asked to be fetched).
+  std::optional<std::pair<dag::ObjectKey, Seen>> Read(const nlohmann::json& object)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::optional<k8s::Object> Decode(const dag::ObjectKey& key, const nlohmann::json& object)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Sends a deletion if the sink may hold the object, and forgets it.
+  void Forget(const dag::ObjectKey& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool metadata_mode() const { return fetch_ != nullptr; }
+
+  const std::string kind_;
+  controller::ObjectSink& sink_;
+  const SecretInterest* interest_;
+  const FetchRequester fetch_;
+
+  mutable absl::Mutex mu_;
+  struct Known {
+    std::string resource_version;  // the latest the watch has seen
+    std::string sent_version;      // what the sink has; empty: nothing
+    std::string fetched_version;   // metadata mode: the version last fetched and judged
+  };
+  // The objects the server has, by key.
+  std::map<dag::ObjectKey, Known> known_ ABSL_GUARDED_BY(mu_);
+  // A list in progress.
+  std::map<dag::ObjectKey, Seen> listed_ ABSL_GUARDED_BY(mu_);
+  bool synced_ ABSL_GUARDED_BY(mu_) = false;
+  ForwarderStats stats_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace contour::server
+
+#endif  // CONTOUR_SERVER_OBJECT_FORWARDER_H_
