@@ -58,7 +58,8 @@ size_t Populate(contour::testing::FakeApiServer& server, int count, int secrets,
         {{"apiVersion", "v1"},
          {"kind", "Endpoints"},
          {"metadata", Meta(ns, name)},
-         {"subsets", {{{"addresses", addresses}, {"ports", {{{"name", "http"}, {"port", 8080}}}}}}}});
+         {"subsets",
+          {{{"addresses", addresses}, {"ports", {{{"name", "http"}, {"port", 8080}}}}}}}});
     (void)server.Create(
         {{"apiVersion", "networking.k8s.io/v1"},
          {"kind", "Ingress"},
@@ -76,12 +77,12 @@ size_t Populate(contour::testing::FakeApiServer& server, int count, int secrets,
   // Base64 of secret_kb KiB: the payload as the API server sends it.
   const std::string payload((static_cast<size_t>(secret_kb) * 1024 + 2) / 3 * 4, 'Q');
   for (int i = 0; i < secrets; ++i) {
-    (void)server.Create({{"apiVersion", "v1"},
-                         {"kind", "Secret"},
-                         {"metadata", Meta("vault-" + std::to_string(i % 20),
-                                           "unrelated-" + std::to_string(i))},
-                         {"type", "kubernetes.io/tls"},
-                         {"data", {{"tls.crt", payload}, {"tls.key", "a2V5"}}}});
+    (void)server.Create(
+        {{"apiVersion", "v1"},
+         {"kind", "Secret"},
+         {"metadata", Meta("vault-" + std::to_string(i % 20), "unrelated-" + std::to_string(i))},
+         {"type", "kubernetes.io/tls"},
+         {"data", {{"tls.crt", payload}, {"tls.key", "a2V5"}}}});
   }
   return payload.size() * static_cast<size_t>(secrets);
 }
@@ -146,12 +147,12 @@ int main(int argc, char** argv) {
   }
   const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
   const contour::server::KubernetesSourceStats stats = (*server)->kubernetes()->stats();
-  std::printf("initial sync: %d Services, %d Ingresses, %d Endpoints (10 addresses), %d Secrets "
-              "of %d KB (unreferenced)\n",
-              count, count, count, secrets, secret_kb);
+  std::printf(
+      "initial sync: %d Services, %d Ingresses, %d Endpoints (10 addresses), %d Secrets "
+      "of %d KB (unreferenced)\n",
+      count, count, count, secrets, secret_kb);
   std::printf("  time to synced and serving: %.2f s\n", seconds);
-  std::printf("  peak RSS of contour: %ld MB (%ld MB before starting)\n", PeakRssMb(),
-              rss_before);
+  std::printf("  peak RSS of contour: %ld MB (%ld MB before starting)\n", PeakRssMb(), rss_before);
   std::printf("  forwarded %lu objects; Secrets kept by name only: %lu; lists %lu\n",
               static_cast<unsigned long>(stats.forwarded.upserts),
               static_cast<unsigned long>(stats.forwarded.secrets_unwanted),

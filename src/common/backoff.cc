@@ -5,7 +5,9 @@
 namespace contour {
 
 Backoff::Backoff(BackoffPolicy policy, uint64_t seed)
-    : policy_(policy), current_(policy.initial), random_(seed != 0 ? seed : std::random_device()()) {}
+    : policy_(policy),
+      current_(policy.initial),
+      random_(seed != 0 ? seed : std::random_device()()) {}
 
 absl::Duration Backoff::Next() {
   std::uniform_real_distribution<double> unit(0.0, 1.0);

@@ -16,8 +16,8 @@
 namespace contour::k8s {
 
 struct HttpResponse {
-  int status = 0;        // HTTP status code
-  std::string body;      // the whole body (for a stream: only when status is not 200)
+  int status = 0;           // HTTP status code
+  std::string body;         // the whole body (for a stream: only when status is not 200)
   std::string retry_after;  // the Retry-After header, if any (429, 503)
 };
 

@@ -508,9 +508,9 @@ absl::Status CurlApiClient::Configure(Exchange& exchange, std::string_view path,
     }
   }
 
-  std::vector<std::string> headers = {absl::StrCat("Accept: ", accept.empty() ? absl::string_view("application/json")
-                                                                              : Av(accept)),
-                                      "Expect:"};  // no 100-continue round trip
+  std::vector<std::string> headers = {
+      absl::StrCat("Accept: ", accept.empty() ? absl::string_view("application/json") : Av(accept)),
+      "Expect:"};  // no 100-continue round trip
   if (!endpoint_.host_header.empty()) headers.push_back(endpoint_.host_header);
   if (std::string token = token_.Current(); !token.empty()) {
     headers.push_back(absl::StrCat("Authorization: Bearer ", token));

@@ -75,9 +75,21 @@ struct ReflectorStats {
   uint64_t watches = 0;          // watch requests made
   uint64_t events = 0;           // ADDED/MODIFIED/DELETED delivered
   uint64_t bookmarks = 0;
-  uint64_t errors = 0;           // failed requests and broken streams
-  uint64_t bad_data = 0;         // unreadable lists or events
-  uint64_t not_served = 0;       // lists answered 404
+  uint64_t errors = 0;      // failed requests and broken streams
+  uint64_t bad_data = 0;    // unreadable lists or events
+  uint64_t not_served = 0;  // lists answered 404
+
+  ReflectorStats& operator+=(const ReflectorStats& other) {
+    lists += other.lists;
+    relists_expired += other.relists_expired;
+    watches += other.watches;
+    events += other.events;
+    bookmarks += other.bookmarks;
+    errors += other.errors;
+    bad_data += other.bad_data;
+    not_served += other.not_served;
+    return *this;
+  }
 };
 
 class Reflector {

@@ -31,9 +31,9 @@ absl::Status ContourServer::StartManifests(const config::ServeConfig& config) {
   publisher_ = std::make_unique<XdsPublisher>(*xds_, TranslateConfigFrom(config));
   controller::EventLoopOptions loop_options;
   loop_options.sources = {ManifestWatcher::kSourceName};
-  loop_ = std::make_unique<controller::EventLoop>(CacheConfigFrom(config),
-                                                  dag::BuilderConfig{config.disable_permit_insecure},
-                                                  *publisher_, loop_options);
+  loop_ = std::make_unique<controller::EventLoop>(
+      CacheConfigFrom(config), dag::BuilderConfig{config.disable_permit_insecure}, *publisher_,
+      loop_options);
   watcher_ = std::make_unique<ManifestWatcher>(config.manifest_paths, *loop_);
   loop_->SetSecretSupplier(watcher_.get());
   loop_->Start();
@@ -59,9 +59,9 @@ absl::Status ContourServer::StartKubernetes(const config::ServeConfig& config) {
       std::make_unique<XdsPublisher>(*xds_, TranslateConfigFrom(config), status_writer_.get());
   controller::EventLoopOptions loop_options;
   loop_options.sources = {KubernetesSource::kSourceName};
-  loop_ = std::make_unique<controller::EventLoop>(CacheConfigFrom(config),
-                                                  dag::BuilderConfig{config.disable_permit_insecure},
-                                                  *publisher_, loop_options);
+  loop_ = std::make_unique<controller::EventLoop>(
+      CacheConfigFrom(config), dag::BuilderConfig{config.disable_permit_insecure}, *publisher_,
+      loop_options);
   KubernetesSourceOptions source_options;
   source_options.secret_namespaces = config.ingressroute_root_namespaces;
   kubernetes_ = std::make_unique<KubernetesSource>(*api_, *loop_, source_options);

@@ -6,11 +6,11 @@
 #include <memory>
 #include <thread>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "config/serve_config.h"
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "controller/event_loop.h"
 #include "k8s/api_client.h"
 #include "k8s/status_writer.h"

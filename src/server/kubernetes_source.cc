@@ -79,22 +79,8 @@ KubernetesSourceStats KubernetesSource::stats() const {
     for (const auto& entry : watched_) watched.push_back(entry.get());
   }
   for (const Watched* entry : watched) {
-    const k8s::ReflectorStats r = entry->reflector->stats();
-    stats.reflectors.lists += r.lists;
-    stats.reflectors.relists_expired += r.relists_expired;
-    stats.reflectors.watches += r.watches;
-    stats.reflectors.events += r.events;
-    stats.reflectors.bookmarks += r.bookmarks;
-    stats.reflectors.errors += r.errors;
-    stats.reflectors.bad_data += r.bad_data;
-    stats.reflectors.not_served += r.not_served;
-    const ForwarderStats f = entry->forwarder->stats();
-    stats.forwarded.upserts += f.upserts;
-    stats.forwarded.deletes += f.deletes;
-    stats.forwarded.unchanged += f.unchanged;
-    stats.forwarded.decode_errors += f.decode_errors;
-    stats.forwarded.secrets_irrelevant += f.secrets_irrelevant;
-    stats.forwarded.secrets_unwanted += f.secrets_unwanted;
+    stats.reflectors += entry->reflector->stats();
+    stats.forwarded += entry->forwarder->stats();
   }
   return stats;
 }
@@ -106,13 +92,13 @@ absl::StatusOr<std::string> KubernetesSource::DiscoverIngressVersion() {
     if (!response.ok()) return response.status();
     if (response->status == 404) continue;
     if (response->status != 200) {
-      return absl::UnavailableError(
-          absl::StrCat("discovery of ", version, ": HTTP ", response->status, " ",
-                       k8s::StatusMessage(response->body)));
+      return absl::UnavailableError(absl::StrCat("discovery of ", version, ": HTTP ",
+                                                 response->status, " ",
+                                                 k8s::StatusMessage(response->body)));
     }
     nlohmann::json list = nlohmann::json::parse(response->body, nullptr, false);
-    const nlohmann::json resources = list.is_object() ? list.value("resources", nlohmann::json())
-                                                      : nlohmann::json();
+    const nlohmann::json resources =
+        list.is_object() ? list.value("resources", nlohmann::json()) : nlohmann::json();
     if (!resources.is_array()) continue;
     for (const nlohmann::json& resource : resources) {
       if (resource.is_object() && resource.value("name", "") == "ingresses") return version;
@@ -127,16 +113,16 @@ KubernetesSource::Watched& KubernetesSource::Watch(k8s::ResourceSpec spec) {
   if (spec.kind == "Secret") {
     spec.metadata_only = true;
     // Called under the forwarder's lock: only queue.
-    entry->forwarder = std::make_unique<ObjectForwarder>(
-        spec.kind, sink_, &interest_, [this](const dag::ObjectKey& key) {
-          absl::MutexLock lock(&mu_);
-          supply_queue_.push_back(key);
-        });
+    entry->forwarder = std::make_unique<ObjectForwarder>(spec.kind, sink_, &interest_,
+                                                         [this](const dag::ObjectKey& key) {
+                                                           absl::MutexLock lock(&mu_);
+                                                           supply_queue_.push_back(key);
+                                                         });
   } else {
     entry->forwarder = std::make_unique<ObjectForwarder>(spec.kind, sink_);
   }
-  entry->reflector = std::make_unique<k8s::Reflector>(client_, std::move(spec),
-                                                      *entry->forwarder, options_.reflector);
+  entry->reflector = std::make_unique<k8s::Reflector>(client_, std::move(spec), *entry->forwarder,
+                                                      options_.reflector);
   Watched& watched = *entry;
   {
     absl::MutexLock lock(&mu_);
@@ -254,7 +240,8 @@ void KubernetesSource::FetchSecrets(std::stop_token stop,
     return it == by_namespace.end() ? nullptr : it->second;
   };
   std::set<dag::ObjectKey> keys(requested.begin(), requested.end());
-  std::erase_if(keys, [&](const dag::ObjectKey& key) { return forwarder_for(key.first) == nullptr; });
+  std::erase_if(keys,
+                [&](const dag::ObjectKey& key) { return forwarder_for(key.first) == nullptr; });
   if (keys.empty()) return;
 
   if (keys.size() > options_.secret_list_threshold) {
@@ -266,21 +253,22 @@ void KubernetesSource::FetchSecrets(std::stop_token stop,
 
   std::vector<dag::ObjectKey> failed;
   for (const dag::ObjectKey& key : keys) {
-    const std::string path =
-        absl::StrCat("/api/v1/namespaces/", k8s::QueryEscape(key.first), "/secrets/",
-                     k8s::QueryEscape(key.second));
+    const std::string path = absl::StrCat("/api/v1/namespaces/", k8s::QueryEscape(key.first),
+                                          "/secrets/", k8s::QueryEscape(key.second));
     Backoff backoff(options_.reflector.backoff);
     for (int attempt = 1; attempt <= kFetchAttempts; ++attempt) {
       absl::StatusOr<k8s::HttpResponse> response = client_.Request("GET", path);
       if (response.ok() && response->status == 200) {
         nlohmann::json object = nlohmann::json::parse(response->body, nullptr, false);
+        {
+          absl::MutexLock lock(&mu_);  // counted first: the sink may look as soon as it is sent
+          secret_fetches_++;
+        }
         if (object.is_object()) {
           object["apiVersion"] = "v1";
           object["kind"] = "Secret";
           forwarder_for(key.first)->Offer(std::move(object));
         }
-        absl::MutexLock lock(&mu_);
-        secret_fetches_++;
         break;
       }
       // Not there (yet): the watch sends it when it appears, for it is wanted now.
@@ -309,8 +297,9 @@ void KubernetesSource::ListSecrets(
     k8s::ResourceSpec spec{"v1", "Secret", "secrets", namespace_, kSecretFieldSelector};
     std::string continue_token;
     do {
-      std::string path = absl::StrCat(spec.CollectionPath(), "?limit=100&fieldSelector=",
-                                       k8s::QueryEscape(kSecretFieldSelector));
+      std::string path =
+          absl::StrCat(spec.CollectionPath(),
+                       "?limit=100&fieldSelector=", k8s::QueryEscape(kSecretFieldSelector));
       if (!continue_token.empty()) {
         absl::StrAppend(&path, "&continue=", k8s::QueryEscape(continue_token));
       }
@@ -330,9 +319,11 @@ void KubernetesSource::ListSecrets(
         if (keys.erase(key) == 0) continue;
         item["apiVersion"] = "v1";
         item["kind"] = "Secret";
+        {
+          absl::MutexLock lock(&mu_);  // counted first: the sink may look as soon as it is sent
+          secret_fetches_++;
+        }
         forwarder_for(key.first)->Offer(std::move(item));
-        absl::MutexLock lock(&mu_);
-        secret_fetches_++;
       }
       continue_token = list.value("metadata", nlohmann::json::object()).value("continue", "");
     } while (!continue_token.empty());

@@ -111,8 +111,8 @@ void ObjectForwarder::OnListItem(nlohmann::json object) {
   const dag::ObjectKey key = KeyOf(object);
   const std::string version = VersionOf(object);
   // Unchanged since it was sent: do not even decode it.
-  if (auto it = known_.find(key); it != known_.end() && !version.empty() &&
-                                  it->second.sent_version == version) {
+  if (auto it = known_.find(key);
+      it != known_.end() && !version.empty() && it->second.sent_version == version) {
     stats_.unchanged++;
     listed_[key] = Seen{version, std::nullopt};
     return;

@@ -45,10 +45,20 @@ class SecretInterest {
 struct ForwarderStats {
   uint64_t upserts = 0;
   uint64_t deletes = 0;
-  uint64_t unchanged = 0;         // listed again at the same resourceVersion: not sent
+  uint64_t unchanged = 0;  // listed again at the same resourceVersion: not sent
   uint64_t decode_errors = 0;
-  uint64_t secrets_irrelevant = 0;  // dropped for their type, payload never decoded
-  uint64_t secrets_unwanted = 0;    // remembered without payload
+  uint64_t secrets_irrelevant = 0;  // fetched, then dropped for their type, never decoded
+  uint64_t secrets_unwanted = 0;    // known by name only, never fetched
+
+  ForwarderStats& operator+=(const ForwarderStats& other) {
+    upserts += other.upserts;
+    deletes += other.deletes;
+    unchanged += other.unchanged;
+    decode_errors += other.decode_errors;
+    secrets_irrelevant += other.secrets_irrelevant;
+    secrets_unwanted += other.secrets_unwanted;
+    return *this;
+  }
 };
 
 // Asked (under the forwarder's lock: it must only queue) to fetch a Secret whole and Offer it.

@@ -10,9 +10,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <limits>
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -52,6 +55,7 @@ struct ClientOptions {
   std::string cert_pem;
   std::string key_pem;
   std::string token;
+  bool new_connections = false;  // a new connection (resuming the TLS session) per request
 };
 
 class Client {
@@ -113,6 +117,7 @@ class Client {
     curl_easy_setopt(curl_, CURLOPT_WRITEDATA, &response.body);
     curl_easy_setopt(curl_, CURLOPT_HEADERFUNCTION, &Client::OnHeader);
     curl_easy_setopt(curl_, CURLOPT_HEADERDATA, &response.headers);
+    if (options_.new_connections) curl_easy_setopt(curl_, CURLOPT_FORBID_REUSE, 1L);
     CURLcode code = curl_easy_perform(curl_);
     curl_slist_free_all(headers);
     if (code != CURLE_OK) {
@@ -840,6 +845,114 @@ TEST(FakeApiServerTest, StallHoldsResponsesUntilUnstalled) {
   EXPECT_EQ(event["object"]["metadata"]["name"], "during-stall");
 }
 
+// Writers race watchers that are cut (mid-event or not) and a restart; every watcher re-watches
+// from the last resourceVersion it saw and must end with exactly the server's state.
+TEST(FakeApiServerTest, ConcurrentWritesCutsAndRewatchesLoseNothing) {
+  auto server = StartServer();
+  ASSERT_NE(server, nullptr);
+  const int port = server->port();
+  // Watches start from a real resourceVersion ("0" would mean "any", with synthetic ADDEDs).
+  ASSERT_TRUE(server->Create(Service("default", "first")).ok());
+  constexpr int kWriters = 3;
+  constexpr int kWatchers = 2;
+  std::atomic<uint64_t> target{std::numeric_limits<uint64_t>::max()};
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&server, w] {
+      uint32_t seed = 17u + static_cast<uint32_t>(w);
+      auto next = [&seed]() { return (seed = seed * 1103515245u + 12345u) >> 8; };
+      for (int i = 0; i < 300; ++i) {
+        std::string name = absl::StrCat("k", next() % 10);
+        if (next() % 3 == 0) {
+          server->Delete("v1", "Service", "default", name).IgnoreError();  // may be absent
+        } else {
+          EXPECT_TRUE(
+              server->Update(Service("default", name, {{"writer", absl::StrCat(w, "-", i)}})).ok());
+        }
+      }
+    });
+  }
+  struct Seen {
+    std::map<std::string, std::string> state;  // name -> resourceVersion
+    int reconnects = 0;
+    std::string failure;
+  };
+  std::vector<Seen> seen(kWatchers);
+  std::vector<std::thread> watchers;
+  for (int w = 0; w < kWatchers; ++w) {
+    watchers.emplace_back([&, w] {
+      Seen& mine = seen[w];
+      uint64_t last = 1;
+      mine.state["first"] = "1";
+      const absl::Time deadline = absl::Now() + absl::Seconds(30);
+      while (last < target.load() && absl::Now() < deadline) {
+        RawConn conn(port);  // refused while the server restarts: try again
+        if (!conn.ok() ||
+            !conn.SendGet(absl::StrCat("/api/v1/services?watch=1&resourceVersion=", last)) ||
+            conn.ReadHead() != 200) {
+          continue;
+        }
+        ++mine.reconnects;
+        std::string line;
+        while (last < target.load()) {
+          RawConn::Next next = conn.NextLine(&line);
+          if (next != RawConn::Next::kLine) {
+            if (next == RawConn::Next::kTimeout) mine.failure = "no event for 10 s";
+            break;
+          }
+          json event = json::parse(line, nullptr, false);
+          if (event.is_discarded() || event["type"] == "ERROR") {
+            mine.failure = "bad event: " + line;
+            return;
+          }
+          std::string name = event["object"]["metadata"]["name"];
+          std::string rv = Rv(event["object"]);
+          uint64_t value = 0;
+          if (!absl::SimpleAtoi(rv, &value) || value <= last) {
+            mine.failure = absl::StrCat("resourceVersion ", rv, " after ", last);
+            return;
+          }
+          last = value;
+          if (event["type"] == "DELETED") {
+            mine.state.erase(name);
+          } else {
+            mine.state[name] = rv;
+          }
+        }
+        if (!mine.failure.empty()) return;
+      }
+    });
+  }
+  for (int cut = 0; cut < 12; ++cut) {
+    if (!server->WaitForOpenWatches(kWatchers, kWait)) {
+      ADD_FAILURE() << "the watchers did not come back after cut " << cut;
+      break;
+    }
+    if (cut == 6) {
+      EXPECT_TRUE(server->Restart(/*keep_state=*/true).ok());
+    } else {
+      server->CutWatches(/*mid_event=*/cut % 2 == 0);
+    }
+  }
+  for (std::thread& writer : writers) writer.join();
+  // A last write that every watcher must see: then it has seen everything before it too.
+  absl::StatusOr<json> last = server->Create(Service("default", "last"));
+  uint64_t final_rv = 0;
+  EXPECT_TRUE(last.ok() && absl::SimpleAtoi(Rv(*last), &final_rv));
+  target = final_rv;
+  for (std::thread& watcher : watchers) watcher.join();
+
+  std::map<std::string, std::string> expected;
+  for (const json& service : server->List("v1", "Service")) {
+    expected[service["metadata"]["name"]] = Rv(service);
+  }
+  for (const Seen& mine : seen) {
+    EXPECT_EQ(mine.failure, "");
+    EXPECT_EQ(mine.state, expected);
+    EXPECT_GE(mine.reconnects, 2);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Injected failures
 
@@ -1063,6 +1176,13 @@ TEST(FakeApiServerTest, TlsWithTokenOrClientCertificate) {
                 .Get("/api")
                 .status,
             200);
+  // New connections resume the TLS session.
+  Client resuming(server->url(),
+                  {.ca_pem = certs.ca_pem, .token = "s3cret", .new_connections = true});
+  for (int i = 0; i < 3; ++i) {
+    Response response = resuming.Get("/api");
+    EXPECT_EQ(response.status, 200) << response.error;
+  }
   // Without the CA the client refuses the server.
   Response untrusted = Client(server->url(), {.token = "s3cret"}).Get("/api");
   EXPECT_EQ(untrusted.status, 0);
@@ -1093,6 +1213,14 @@ TEST(FakeApiServerTest, TlsRequiringClientCertificate) {
                                               .key_pem = certs.client_key_pem})
                            .Get("/api/v1/services");
   EXPECT_EQ(with_cert.status, 200) << with_cert.error;
+  Client resuming(server->url(), {.ca_pem = certs.ca_pem,
+                                  .cert_pem = certs.client_cert_pem,
+                                  .key_pem = certs.client_key_pem,
+                                  .new_connections = true});
+  for (int i = 0; i < 3; ++i) {
+    Response response = resuming.Get("/api/v1/services");
+    EXPECT_EQ(response.status, 200) << response.error;
+  }
   Response without = Client(server->url(), {.ca_pem = certs.ca_pem}).Get("/api/v1/services");
   EXPECT_EQ(without.status, 0);
   Response wrong_ca = Client(server->url(), {.ca_pem = certs.ca_pem,

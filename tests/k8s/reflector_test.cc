@@ -12,7 +12,7 @@
 #include "absl/synchronization/mutex.h"
 #include "gtest/gtest.h"
 #include "k8s/curl_api_client.h"
-#include "tests/support/fake_apiserver.h"
+#include "tests/support/client_for_fake.h"
 
 namespace contour::k8s {
 namespace {
@@ -71,8 +71,7 @@ class StoreHandler : public ReflectorHandler {
 
  private:
   static std::string Key(const nlohmann::json& object) {
-    return object["metadata"].value("namespace", "") + "/" +
-           object["metadata"].value("name", "");
+    return object["metadata"].value("namespace", "") + "/" + object["metadata"].value("name", "");
   }
   static std::string Version(const nlohmann::json& object) {
     return object["metadata"].value("resourceVersion", "");
@@ -100,14 +99,10 @@ ReflectorOptions FastOptions() {
 class ReflectorTest : public ::testing::Test {
  protected:
   void StartServer(FakeApiServerOptions options = {}) {
-    absl::StatusOr<std::unique_ptr<FakeApiServer>> server = FakeApiServer::Start(options);
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
-    RestConfig config;
-    config.server = server_->url();
-    absl::StatusOr<std::unique_ptr<CurlApiClient>> client = CurlApiClient::Create(config);
-    ASSERT_TRUE(client.ok()) << client.status();
-    client_ = *std::move(client);
+    testing::FakeAndClient made = testing::StartFakeWithClient(options);
+    ASSERT_NE(made.client, nullptr);
+    server_ = std::move(made.server);
+    client_ = std::move(made.client);
   }
 
   void Run(ResourceSpec spec, ReflectorOptions options = FastOptions()) {
@@ -121,8 +116,7 @@ class ReflectorTest : public ::testing::Test {
     StoreHandler::State state;
     for (const nlohmann::json& object : server_->List(api_version, kind)) {
       state[object["metadata"].value("namespace", "") + "/" +
-            object["metadata"].value("name", "")] =
-          object["metadata"].value("resourceVersion", "");
+            object["metadata"].value("name", "")] = object["metadata"].value("resourceVersion", "");
     }
     return state;
   }

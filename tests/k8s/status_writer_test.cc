@@ -9,7 +9,7 @@
 
 #include "gtest/gtest.h"
 #include "k8s/curl_api_client.h"
-#include "tests/support/fake_apiserver.h"
+#include "tests/support/client_for_fake.h"
 
 namespace contour::k8s {
 namespace {
@@ -41,14 +41,10 @@ StatusEntry Entry(const std::string& name, const std::string& desired,
 class StatusWriterTest : public ::testing::Test {
  protected:
   void StartServer(FakeApiServerOptions options = {}) {
-    absl::StatusOr<std::unique_ptr<FakeApiServer>> server = FakeApiServer::Start(options);
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
-    RestConfig config;
-    config.server = server_->url();
-    absl::StatusOr<std::unique_ptr<CurlApiClient>> client = CurlApiClient::Create(config);
-    ASSERT_TRUE(client.ok()) << client.status();
-    client_ = *std::move(client);
+    testing::FakeAndClient made = testing::StartFakeWithClient(options);
+    ASSERT_NE(made.client, nullptr);
+    server_ = std::move(made.server);
+    client_ = std::move(made.client);
   }
 
   void StartWriter(StatusWriterOptions options = {}) {

@@ -15,7 +15,7 @@
 #include "gtest/gtest.h"
 #include "k8s/curl_api_client.h"
 #include "spdlog/spdlog.h"
-#include "tests/support/fake_apiserver.h"
+#include "tests/support/client_for_fake.h"
 
 namespace contour::server {
 namespace {
@@ -113,8 +113,7 @@ nlohmann::json Ingress(const std::string& ns, const std::string& name, int port 
           {"kind", "Ingress"},
           {"metadata", Meta(ns, name)},
           {"spec",
-           {{"defaultBackend",
-             {{"service", {{"name", name}, {"port", {{"number", port}}}}}}}}}};
+           {{"defaultBackend", {{"service", {{"name", name}, {"port", {{"number", port}}}}}}}}}};
 }
 
 nlohmann::json LegacyIngress(const std::string& ns, const std::string& name) {
@@ -156,14 +155,10 @@ nlohmann::json Secret(const std::string& ns, const std::string& name,
 class KubernetesSourceTest : public ::testing::Test {
  protected:
   void StartServer(FakeApiServerOptions options = {}) {
-    absl::StatusOr<std::unique_ptr<FakeApiServer>> server = FakeApiServer::Start(options);
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
-    k8s::RestConfig config;
-    config.server = server_->url();
-    absl::StatusOr<std::unique_ptr<k8s::CurlApiClient>> client = k8s::CurlApiClient::Create(config);
-    ASSERT_TRUE(client.ok()) << client.status();
-    client_ = *std::move(client);
+    testing::FakeAndClient made = testing::StartFakeWithClient(options);
+    ASSERT_NE(made.client, nullptr);
+    server_ = std::move(made.server);
+    client_ = std::move(made.client);
   }
 
   void StartSource(KubernetesSourceOptions options = {}) {
@@ -236,8 +231,9 @@ TEST_F(KubernetesSourceTest, ListsEveryKindThenSaysSynced) {
   bool selected = false;
   for (const auto& request : server_->Requests()) {
     if (request.path.find("/secrets?") != std::string::npos) {
-      selected = selected || request.path.find("fieldSelector=type%21%3Dkubernetes.io%2Fservice-"
-                                               "account-token") != std::string::npos;
+      selected = selected || request.path.find(
+                                 "fieldSelector=type%21%3Dkubernetes.io%2Fservice-"
+                                 "account-token") != std::string::npos;
     }
   }
   EXPECT_TRUE(selected);
@@ -349,18 +345,14 @@ void RunSeed(uint32_t seed) {
   std::mt19937 random(seed);
   auto pick = [&](int n) { return static_cast<int>(random() % static_cast<uint32_t>(n)); };
 
-  absl::StatusOr<std::unique_ptr<FakeApiServer>> started = FakeApiServer::Start();
-  ASSERT_TRUE(started.ok()) << started.status();
-  FakeApiServer& server = **started;
-  k8s::RestConfig config;
-  config.server = server.url();
-  absl::StatusOr<std::unique_ptr<k8s::CurlApiClient>> client = k8s::CurlApiClient::Create(config);
-  ASSERT_TRUE(client.ok()) << client.status();
+  testing::FakeAndClient made = testing::StartFakeWithClient();
+  ASSERT_NE(made.client, nullptr);
+  FakeApiServer& server = *made.server;
   StateSink sink;
   KubernetesSourceOptions options;
   options.reflector.backoff = {absl::Milliseconds(1), absl::Milliseconds(20), 2.0, 1.0};
   options.reflector.seed = seed + 1;
-  KubernetesSource source(**client, sink, options);
+  KubernetesSource source(*made.client, sink, options);
   std::vector<dag::ObjectKey> all_secrets;
   std::set<std::string> secret_names;
   for (int i = 0; i < 4; ++i) {
@@ -380,20 +372,34 @@ void RunSeed(uint32_t seed) {
     if (choice < 60) {
       const int port = 80 + pick(3);
       switch (pick(6)) {
-        case 0: ignored = server.Update(Service(ns, "svc" + std::to_string(n), port)).status(); break;
-        case 1: ignored = server.Update(Endpoints(ns, "svc" + std::to_string(n), port)).status(); break;
-        case 2: ignored = server.Update(Ingress(ns, "ing" + std::to_string(n), port)).status(); break;
-        case 3: ignored = server.Update(Route(ns, "route" + std::to_string(n), port)).status(); break;
-        case 4: ignored = server.Update(Delegation(ns, "del" + std::to_string(n))).status(); break;
+        case 0:
+          ignored = server.Update(Service(ns, "svc" + std::to_string(n), port)).status();
+          break;
+        case 1:
+          ignored = server.Update(Endpoints(ns, "svc" + std::to_string(n), port)).status();
+          break;
+        case 2:
+          ignored = server.Update(Ingress(ns, "ing" + std::to_string(n), port)).status();
+          break;
+        case 3:
+          ignored = server.Update(Route(ns, "route" + std::to_string(n), port)).status();
+          break;
+        case 4:
+          ignored = server.Update(Delegation(ns, "del" + std::to_string(n))).status();
+          break;
         default:
-          ignored = server.Update(Secret("ns" + std::to_string(n % 2), "secret" + std::to_string(n),
-                                         "kubernetes.io/tls", port % 2 ? "dGxz" : "eHl6"))
+          ignored = server
+                        .Update(Secret("ns" + std::to_string(n % 2), "secret" + std::to_string(n),
+                                       "kubernetes.io/tls", port % 2 ? "dGxz" : "eHl6"))
                         .status();
       }
     } else if (choice < 80) {
       static const std::pair<const char*, const char*> kKinds[] = {
-          {"v1", "Service"}, {"v1", "Endpoints"}, {"networking.k8s.io/v1", "Ingress"},
-          {"contour.heptio.com/v1beta1", "IngressRoute"}, {"v1", "Secret"}};
+          {"v1", "Service"},
+          {"v1", "Endpoints"},
+          {"networking.k8s.io/v1", "Ingress"},
+          {"contour.heptio.com/v1beta1", "IngressRoute"},
+          {"v1", "Secret"}};
       static const char* kPrefixes[] = {"svc", "svc", "ing", "route", "secret"};
       const int kind = pick(5);
       const std::string target_ns = kind == 4 ? "ns" + std::to_string(n % 2) : ns;
@@ -415,9 +421,12 @@ void RunSeed(uint32_t seed) {
   // The server's final state, which the sink must reach.
   State want;
   const std::pair<const char*, const char*> kinds[] = {
-      {"v1", "Service"}, {"v1", "Endpoints"}, {"networking.k8s.io/v1", "Ingress"},
+      {"v1", "Service"},
+      {"v1", "Endpoints"},
+      {"networking.k8s.io/v1", "Ingress"},
       {"contour.heptio.com/v1beta1", "IngressRoute"},
-      {"contour.heptio.com/v1beta1", "TLSCertificateDelegation"}, {"v1", "Secret"}};
+      {"contour.heptio.com/v1beta1", "TLSCertificateDelegation"},
+      {"v1", "Secret"}};
   for (const auto& [version, kind] : kinds) {
     for (const nlohmann::json& object : server.List(version, kind)) {
       want[{kind, object["metadata"]["namespace"], object["metadata"]["name"]}] =

@@ -5,11 +5,16 @@
 // answers, corrupt JSON).
 //
 // Served kinds: v1 Service, Endpoints, Secret, ConfigMap, Namespace; Ingress in every version of
-// `ingress_versions`; contour.heptio.com/v1beta1 IngressRoute and TLSCertificateDelegation;
-// coordination.k8s.io/v1 Lease.
+// `ingress_versions` (one stored object, its apiVersion rewritten); contour.heptio.com/v1beta1
+// IngressRoute and TLSCertificateDelegation; coordination.k8s.io/v1 Lease. Services, Namespaces
+// and Ingresses have a status subresource, as on a real server; IngressRoutes only with
+// `ingressroute_status_subresource` (Contour's CRDs of that time had none).
 //
 // Not modelled: admission (namespaces need not exist), finalizers and graceful deletion (DELETE
-// removes at once), defaulting and validation of kinds, server-side apply, protobuf, tables.
+// removes at once), defaulting and validation of kinds, server-side apply, deletecollection,
+// protobuf and CBOR bodies (415, so `kubectl create namespace X` fails; `kubectl create -f`
+// works), Table output (kubectl falls back to its own columns). A strategic merge patch is
+// applied as a JSON merge patch (lists are replaced, not merged by key).
 #ifndef CONTOUR_TESTS_SUPPORT_FAKE_APISERVER_H_
 #define CONTOUR_TESTS_SUPPORT_FAKE_APISERVER_H_
 
@@ -55,6 +60,8 @@ struct FakeApiServerOptions {
   size_t max_recorded_body = 16 * 1024;
 };
 
+// Every method may be called from any thread, except that Restart() must not run concurrently
+// with another Restart() or the destructor.
 class FakeApiServer {
  public:
   static absl::StatusOr<std::unique_ptr<FakeApiServer>> Start(FakeApiServerOptions options = {});
@@ -77,7 +84,8 @@ class FakeApiServer {
   // Unlike an HTTP write, the object is stored as given (its .status too, status subresource or
   // not). A write that changes nothing is a no-op (no new resourceVersion), as on a real server.
   absl::StatusOr<nlohmann::json> Create(nlohmann::json object);  // kAlreadyExists if present
-  absl::StatusOr<nlohmann::json> Update(nlohmann::json object);  // create or replace
+  // Create or replace, unconditionally (a metadata.resourceVersion in `object` is ignored).
+  absl::StatusOr<nlohmann::json> Update(nlohmann::json object);
   absl::Status Delete(std::string_view api_version, std::string_view kind,
                       std::string_view namespace_, std::string_view name);  // kNotFound if absent
   std::optional<nlohmann::json> Get(std::string_view api_version, std::string_view kind,
@@ -134,6 +142,7 @@ class FakeApiServer {
 
  private:
   explicit FakeApiServer(FakeApiServerOptions options);
+  // Makes the TLS context (with fresh certificates) if asked, and starts listening.
   absl::Status Listen();
   // Serves one request on `conn`; false when the connection must close.
   bool Handle(fake_apiserver_internal::HttpConnection& conn,

@@ -127,8 +127,9 @@ std::string RandomSuffix() {
   static constexpr absl::string_view kAlphabet = "bcdfghjklmnpqrstvwxz2456789";
   absl::BitGen gen;
   std::string out;
-  for (int i = 0; i < 5; ++i)
+  for (int i = 0; i < 5; ++i) {
     out.push_back(kAlphabet[absl::Uniform<size_t>(gen, 0, kAlphabet.size())]);
+  }
   return out;
 }
 

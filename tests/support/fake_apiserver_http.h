@@ -127,6 +127,8 @@ class HttpServer {
 
   const Handler handler_;
   SSL_CTX* const ssl_ctx_;
+  // Owned by the thread that calls Listen() and Stop() (one at a time); the accept thread reads
+  // them between the two.
   int listen_fd_ = -1;
   int listener_wake_fd_ = -1;
   int port_ = 0;

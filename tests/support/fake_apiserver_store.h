@@ -47,7 +47,7 @@ struct StoredObject {
   nlohmann::json Parse() const;  // the body parsed (without apiVersion and kind)
 };
 
-// "metadata.name" and the like, from the key: "namespace/name" or "name".
+// The store key of an object: "namespace/name", or "name" for a cluster-scoped kind.
 std::string StoreKey(absl::string_view namespace_, absl::string_view name);
 
 // Kubernetes label selectors: equality (=, ==, !=), set (in, notin) and existence (key, !key).
