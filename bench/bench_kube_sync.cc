@@ -90,7 +90,7 @@ size_t Populate(contour::testing::FakeApiServer& server, int count, int secrets,
 }  // namespace
 
 int main(int argc, char** argv) {
-  contour::KeepFreedMemoryForRebuilds();  // as contour's main does
+  contour::TuneAllocator();  // as contour's main does
   contour::UseReleaseMutexes();
   const int count = argc > 1 ? std::atoi(argv[1]) : 10000;
   const int secrets = argc > 2 ? std::atoi(argv[2]) : 5000;

@@ -257,7 +257,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: %s decode|build|build-ingressroute N [ROUNDS]\n", argv[0]);
     return 2;
   }
-  contour::KeepFreedMemoryForRebuilds();  // as the contour binary does
+  contour::TuneAllocator();  // as the contour binary does
   const std::string mode = argv[1];
   const int count = std::atoi(argv[2]);
   const int rounds = argc > 3 ? std::max(1, std::atoi(argv[3])) : 5;

@@ -494,7 +494,7 @@ int Arg(int argc, char** argv, int index, int fallback) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  contour::KeepFreedMemoryForRebuilds();
+  contour::TuneAllocator();
   contour::UseReleaseMutexes();
   const int eds_streams = Arg(argc, argv, 1, 1000);
   const int clusters = Arg(argc, argv, 2, 10000);

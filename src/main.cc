@@ -12,7 +12,7 @@
 #include "spdlog/spdlog.h"
 
 int main(int argc, char** argv) {
-  contour::KeepFreedMemoryForRebuilds();
+  contour::TuneAllocator();
   contour::UseReleaseMutexes();
   // Logs go to stderr; stdout is for what a command prints.
   spdlog::set_default_logger(spdlog::stderr_logger_mt("contour"));

@@ -3,6 +3,7 @@
 // answers, a kind not served) the handler ends up with exactly the server's objects.
 #include "k8s/reflector.h"
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <string>
@@ -198,6 +199,50 @@ TEST_F(ReflectorTest, SelectorsAreSent) {
   StoreHandler::State want = ServerState("v1", "Secret");
   want.erase("ns/token");
   ASSERT_TRUE(handler_.WaitForState(want));
+}
+
+// Records whether any object delivered carried more than metadata.
+class MetadataOnlyHandler : public StoreHandler {
+ public:
+  void OnListItem(nlohmann::json object) override {
+    Check(object);
+    StoreHandler::OnListItem(std::move(object));
+  }
+  void OnWatchEvent(WatchEventType type, nlohmann::json object) override {
+    Check(object);
+    StoreHandler::OnWatchEvent(type, std::move(object));
+  }
+  bool saw_contents() const { return saw_contents_.load(); }
+
+ private:
+  void Check(const nlohmann::json& object) {
+    if (object.contains("data") || object.contains("type") ||
+        object.value("kind", "") != "PartialObjectMetadata") {
+      saw_contents_ = true;
+    }
+  }
+  std::atomic<bool> saw_contents_{false};
+};
+
+TEST_F(ReflectorTest, MetadataOnlyListsAndWatchesCarryNoContents) {
+  StartServer();
+  nlohmann::json secret = {{"apiVersion", "v1"},
+                           {"kind", "Secret"},
+                           {"metadata", {{"namespace", "ns"}, {"name", "big"}}},
+                           {"type", "kubernetes.io/tls"},
+                           {"data", {{"tls.crt", std::string(4096, 'Q')}}}};
+  ASSERT_TRUE(server_->Create(secret).ok());
+  MetadataOnlyHandler handler;
+  ResourceSpec spec{"v1", "Secret", "secrets"};
+  spec.metadata_only = true;
+  Reflector reflector(*client_, spec, handler, FastOptions());
+  std::jthread thread([&](std::stop_token stop) { reflector.Run(stop); });
+  ASSERT_TRUE(handler.WaitForState(ServerState("v1", "Secret")));
+  ASSERT_TRUE(server_->WaitForOpenWatches(1, kDeadline));
+  secret["metadata"]["name"] = "bigger";
+  ASSERT_TRUE(server_->Create(secret).ok());
+  ASSERT_TRUE(handler.WaitForState(ServerState("v1", "Secret")));
+  EXPECT_FALSE(handler.saw_contents());
 }
 
 TEST_F(ReflectorTest, CutStreamsResumeFromTheLastEvent) {

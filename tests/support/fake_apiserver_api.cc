@@ -526,6 +526,12 @@ bool WaitWhileStalled(const ApiContext& ctx, HttpConnection& conn) {
   return true;
 }
 
+// "Accept: application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1" (or
+// as=PartialObjectMetadata): objects as metadata only, as client-go's metadata informers ask.
+bool WantsMetadataOnly(const HttpRequest& request) {
+  return absl::StrContains(request.Header("accept"), "as=PartialObjectMetadata");
+}
+
 bool ServeList(const ApiContext& ctx, HttpConnection& conn, const HttpRequest& request,
                const ResourcePath& path) {
   const ResourceType& type = *path.type;
@@ -585,9 +591,13 @@ bool ServeList(const ApiContext& ctx, HttpConnection& conn, const HttpRequest& r
     metadata["continue"] = ContinueToken(page->resource_version, page->next_key);
   }
   // The body is sent from the stored texts themselves, not joined into one string first.
+  const bool metadata_only = WantsMetadataOnly(request);
   std::string prefix =
-      absl::StrCat("{\"kind\":\"", type.kind, "List\",\"apiVersion\":\"", type.api_version(),
-                   "\",\"metadata\":", DumpJson(metadata), ",\"items\":[");
+      metadata_only
+          ? absl::StrCat(R"({"kind":"PartialObjectMetadataList","apiVersion":"meta.k8s.io/v1",)",
+                         "\"metadata\":", DumpJson(metadata), ",\"items\":[")
+          : absl::StrCat("{\"kind\":\"", type.kind, "List\",\"apiVersion\":\"", type.api_version(),
+                         "\",\"metadata\":", DumpJson(metadata), ",\"items\":[");
   // A real server leaves kind and apiVersion out of built-in kinds' items, not out of custom
   // resources'; for those every item starts with this, followed by its body after the '{'.
   const std::string type_meta =
@@ -598,7 +608,9 @@ bool ServeList(const ApiContext& ctx, HttpConnection& conn, const HttpRequest& r
   for (size_t i = 0; i < page->items.size(); ++i) {
     absl::string_view body = page->items[i]->body;
     if (i > 0) pieces.push_back(",");
-    if (!type.crd) {
+    if (metadata_only) {
+      pieces.push_back(page->items[i]->metadata_only);
+    } else if (!type.crd) {
       pieces.push_back(body);
     } else if (body.size() > 2) {
       pieces.push_back(type_meta);
@@ -635,7 +647,7 @@ std::string EventLine(absl::string_view event, absl::string_view object) {
 // see it. An object that stops matching the filter is DELETED for the watch; one that starts
 // matching is ADDED.
 std::optional<std::string> LineFor(const WatchItem& item, const ResourceType& type,
-                                   const ObjectFilter& filter) {
+                                   const ObjectFilter& filter, bool metadata_only) {
   if (item.object == nullptr) {
     nlohmann::json bookmark = {
         {"kind", type.kind},
@@ -658,11 +670,13 @@ std::optional<std::string> LineFor(const WatchItem& item, const ResourceType& ty
       return std::nullopt;
     }
   }
-  return EventLine(event, item.object->WithTypeMeta(type.api_version(), type.kind));
+  return EventLine(event, metadata_only ? item.object->metadata_only
+                                        : item.object->WithTypeMeta(type.api_version(), type.kind));
 }
 
 bool ServeWatch(const ApiContext& ctx, HttpConnection& conn, const HttpRequest& request,
                 const ResourcePath& path) {
+  const bool metadata_only = WantsMetadataOnly(request);
   const ResourceType& type = *path.type;
   absl::StatusOr<ObjectFilter> filter = MakeFilter(request, path);
   if (!filter.ok()) return RespondError(conn, request, filter.status());
@@ -721,7 +735,7 @@ bool ServeWatch(const ApiContext& ctx, HttpConnection& conn, const HttpRequest& 
       if (batch.mid_event && !stalled) {
         std::optional<std::string> line;
         for (const WatchItem& item : pending) {
-          if ((line = LineFor(item, type, *filter))) break;
+          if ((line = LineFor(item, type, *filter, metadata_only))) break;
         }
         if (!line.has_value()) {
           // Nothing pending: a made-up event, cut all the same.
@@ -739,7 +753,7 @@ bool ServeWatch(const ApiContext& ctx, HttpConnection& conn, const HttpRequest& 
       if (!write_head()) return false;
       std::string out;
       for (const WatchItem& item : pending) {
-        std::optional<std::string> line = LineFor(item, type, *filter);
+        std::optional<std::string> line = LineFor(item, type, *filter, metadata_only);
         if (!line.has_value()) continue;
         if (ctx.state.TakeCorruption(request.target)) {
           line->resize(line->size() / 2);
@@ -791,7 +805,10 @@ bool RespondObject(HttpConnection& conn, const HttpRequest& request, int code,
                    const ResourceType& type,
                    const absl::StatusOr<std::shared_ptr<const StoredObject>>& result) {
   if (!result.ok()) return RespondError(conn, request, result.status());
-  return Respond(conn, request, code, (*result)->WithTypeMeta(type.api_version(), type.kind));
+  return Respond(conn, request, code,
+                 WantsMetadataOnly(request)
+                     ? (*result)->metadata_only
+                     : (*result)->WithTypeMeta(type.api_version(), type.kind));
 }
 
 bool ServeResource(const ApiContext& ctx, HttpConnection& conn, HttpRequest& request) {

@@ -305,6 +305,9 @@ absl::StatusOr<std::shared_ptr<const StoredObject>> ObjectStore::Commit(
   object["metadata"]["resourceVersion"] = absl::StrCat(stored->resource_version);
   // Invalid UTF-8 (only possible through the direct API) is replaced rather than thrown.
   stored->body = DumpJson(object);
+  stored->metadata_only =
+      absl::StrCat(R"({"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/v1","metadata":)",
+                   DumpJson(object.value("metadata", nlohmann::json::object())), "}");
   if (committed != nullptr) *committed = std::move(object);
   std::shared_ptr<const StoredObject> result = stored;
   entry.versions.push_back(result);

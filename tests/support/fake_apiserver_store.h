@@ -39,6 +39,8 @@ struct StoredObject {
   // A deletion: `body` is the object's last state, with this (new) resourceVersion.
   bool deleted = false;
   std::string body;  // JSON object text without apiVersion and kind
+  // The object as PartialObjectMetadata (what a metadata-only list, watch or get returns).
+  std::string metadata_only;
   std::vector<std::pair<std::string, std::string>> labels;  // sorted by key
   std::string type;  // the top-level "type" (a Secret's), for field selectors
 
