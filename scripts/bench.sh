@@ -19,3 +19,6 @@ done
 # xDS fan-out: 1,000 SotW EDS streams over 10,000 clusters, then 100 ADS streams of the full
 # state. Clients run in a child process; not pinned, the server and the clients need both cores.
 "$build/bench_xds" 1000 10000 100 20 100
+# Initial sync from a (fake, forked) API server: 10,000 Services, Ingresses and Endpoints, and
+# 5,000 unreferenced Secrets of 100 KB.
+"$build/bench_kube_sync" 10000 5000 100
