@@ -61,13 +61,12 @@ std::string VersionOf(const nlohmann::json& object) {
 
 }  // namespace
 
-std::optional<k8s::Object> ObjectForwarder::Decode(const dag::ObjectKey& key,
-                                                   const nlohmann::json& object) {
+std::optional<k8s::Object> ObjectForwarder::Decode(const nlohmann::json& object) {
   absl::StatusOr<k8s::Object> decoded = k8s::DecodeObject(object);
   if (decoded.ok()) return *std::move(decoded);
   stats_.decode_errors++;
-  spdlog::warn("{} {}/{}: {}; keeping its last good version", kind_, key.first, key.second,
-               std::string(decoded.status().message()));
+  // The message names the object and the field.
+  spdlog::warn("{}; keeping its last good version", std::string(decoded.status().message()));
   return std::nullopt;
 }
 
@@ -87,7 +86,7 @@ std::optional<std::pair<dag::ObjectKey, ObjectForwarder::Seen>> ObjectForwarder:
     }
     return std::make_pair(std::move(key), std::move(seen));
   }
-  seen.object = Decode(key, object);
+  seen.object = Decode(object);
   return std::make_pair(std::move(key), std::move(seen));
 }
 
@@ -194,7 +193,7 @@ void ObjectForwarder::Offer(nlohmann::json object) {
     }
     return;
   }
-  std::optional<k8s::Object> decoded = Decode(key, object);
+  std::optional<k8s::Object> decoded = Decode(object);
   if (!decoded.has_value()) return;
   entry.sent_version = version;
   stats_.upserts++;

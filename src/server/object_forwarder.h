@@ -93,7 +93,7 @@ class ObjectForwarder : public k8s::ReflectorHandler {
   // not yet sent at this version is asked to be fetched).
   std::optional<std::pair<dag::ObjectKey, Seen>> Read(const nlohmann::json& object)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  std::optional<k8s::Object> Decode(const dag::ObjectKey& key, const nlohmann::json& object)
+  std::optional<k8s::Object> Decode(const nlohmann::json& object)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Sends a deletion if the sink may hold the object, and forgets it.
   void Forget(const dag::ObjectKey& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
