@@ -78,6 +78,11 @@ void AddServeCommand(CLI::App& app, ServeOptions& options) {
       ->check(CLI::Range(1, 65535));
   command->add_flag("--enable-leader-election", options.enable_leader_election,
                     "Enable leader election mechanism");
+  command
+      ->add_option("--xds-serve-mode", options.xds_serve_mode,
+                   "With leader election, who serves xDS: leader (v0.15; the default) or all "
+                   "(every replica; only the leader writes status)")
+      ->check(CLI::IsMember({"leader", "all"}));
 }
 
 absl::StatusOr<config::ServeConfig> ResolveServe(const ServeOptions& options) {
@@ -107,6 +112,7 @@ absl::StatusOr<config::ServeConfig> ResolveServe(const ServeOptions& options) {
   if (options.debug_http_address) config.debug_http_address = *options.debug_http_address;
   if (options.debug_http_port) config.debug_http_port = *options.debug_http_port;
   if (options.enable_leader_election) config.leader_election.enabled = true;
+  if (options.xds_serve_mode) config.xds_serve_mode = *options.xds_serve_mode;
   if (absl::Status status = CheckGrpcTls(config); !status.ok()) return status;
   return config;
 }

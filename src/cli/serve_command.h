@@ -27,6 +27,7 @@ struct ServeOptions {
   bool in_cluster = false;
   std::optional<std::string> kubeconfig;
   std::optional<std::string> kube_context;
+  std::optional<std::string> xds_serve_mode;
   std::optional<double> kubernetes_client_qps;
   std::optional<int> kubernetes_client_burst;
   std::optional<std::string> http_address;

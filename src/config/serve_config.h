@@ -65,6 +65,9 @@ struct ServeConfig {
   dag::TlsVersion min_tls_version = dag::TlsVersion::k1_1;
 
   LeaderElectionConfig leader_election;
+  // With leader election: "leader" (v0.15) serves xDS from the leader only; "all" (Contour
+  // v1.0's model) serves it from every replica. Only the leader writes status either way.
+  std::string xds_serve_mode = "leader";
 };
 
 // Applies a contour.yaml document over `config`. Unknown keys, wrong types and bad values are

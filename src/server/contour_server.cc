@@ -3,6 +3,7 @@
 #include "common/status_macros.h"
 #include "k8s/curl_api_client.h"
 #include "k8s/rest_config.h"
+#include "leadership/identity.h"
 #include "server/offline_pipeline.h"
 #include "spdlog/spdlog.h"
 
@@ -28,6 +29,9 @@ absl::StatusOr<std::unique_ptr<ContourServer>> ContourServer::Start(
 }
 
 absl::Status ContourServer::StartManifests(const config::ServeConfig& config) {
+  if (config.leader_election.enabled) {
+    spdlog::warn("leader election needs the Kubernetes API: with --manifests it is off");
+  }
   publisher_ = std::make_unique<XdsPublisher>(*xds_, TranslateConfigFrom(config));
   controller::EventLoopOptions loop_options;
   loop_options.sources = {ManifestWatcher::kSourceName};
@@ -66,22 +70,102 @@ absl::Status ContourServer::StartKubernetes(const config::ServeConfig& config) {
   source_options.secret_namespaces = config.ingressroute_root_namespaces;
   kubernetes_ = std::make_unique<KubernetesSource>(*api_, *loop_, source_options);
   loop_->SetSecretSupplier(kubernetes_.get());
+  config_ = config;
+  if (config.leader_election.enabled) RETURN_IF_ERROR(StartElection(config));
   status_writer_->Start();
   loop_->Start();
   kubernetes_->Start();
   // Nothing is served before every kind has been listed and built once.
-  opener_ = std::jthread([this, config](std::stop_token stop) {
+  opener_ = std::jthread([this](std::stop_token stop) {
     while (!loop_->WaitForBuilds(1, absl::Milliseconds(100))) {
       if (stop.stop_requested()) return;
     }
-    if (absl::Status status = OpenXdsPort(config); !status.ok()) {
-      spdlog::critical("cannot serve xDS: {}", std::string(status.message()));
+    {
+      absl::MutexLock lock(&serving_mu_);
+      built_ = true;
     }
+    UpdateServing();
   });
   return absl::OkStatus();
 }
 
+absl::Status ContourServer::StartElection(const config::ServeConfig& config) {
+  const config::LeaderElectionConfig& election = config.leader_election;
+  const std::string identity = leadership::IdentityFromEnvironment();
+  lock_ = election.lock == "leases"
+              ? leadership::MakeLeaseLock(*api_, election.namespace_, election.name, identity)
+              : leadership::MakeConfigMapLock(*api_, election.namespace_, election.name, identity);
+  leadership::ElectorConfig elector_config;
+  elector_config.lease_duration = election.lease_duration;
+  elector_config.renew_deadline = election.renew_deadline;
+  elector_config.retry_period = election.retry_period;
+  leadership::LeaderCallbacks callbacks;
+  callbacks.on_started_leading = [this] {
+    spdlog::info("leading: writing IngressRoute status{}",
+                 config_.xds_serve_mode == "all" ? "" : " and serving xDS");
+    {
+      absl::MutexLock lock(&serving_mu_);
+      may_serve_ = true;
+    }
+    status_writer_->SetWriting(true);  // writes what the latest build wants
+    UpdateServing();
+  };
+  callbacks.on_stopped_leading = [this] {
+    // Before anything else: another may take the lock as soon as this returns.
+    status_writer_->SetWriting(false);
+    {
+      absl::MutexLock lock(&serving_mu_);
+      may_serve_ = config_.xds_serve_mode == "all";
+    }
+    UpdateServing();
+    spdlog::warn("not leading: IngressRoute status writes stopped{}",
+                 config_.xds_serve_mode == "all" ? "" : ", xDS port closed");
+  };
+  ASSIGN_OR_RETURN(elector_, leadership::LeaderElector::Create(*lock_, clock_, elector_config,
+                                                               std::move(callbacks)));
+  status_writer_->SetWriting(false);
+  {
+    absl::MutexLock lock(&serving_mu_);
+    may_serve_ = config.xds_serve_mode == "all";
+  }
+  spdlog::info("leader election on {} as {} ({}s lease, {}s renew deadline, {}s retry)",
+               lock_->Describe(), identity, absl::ToDoubleSeconds(election.lease_duration),
+               absl::ToDoubleSeconds(election.renew_deadline),
+               absl::ToDoubleSeconds(election.retry_period));
+  elector_thread_ = std::jthread([this](std::stop_token stop) { elector_->Run(stop); });
+  return absl::OkStatus();
+}
+
+void ContourServer::UpdateServing() {
+  absl::MutexLock lock(&serving_mu_);
+  const bool want = built_ && may_serve_ && !stopped_serving_;
+  bool open = false;
+  {
+    absl::MutexLock grpc_lock(&grpc_mu_);
+    open = grpc_ != nullptr;
+  }
+  if (want && !open) {
+    if (absl::Status status = OpenXdsPort(config_); !status.ok()) {
+      spdlog::critical("cannot serve xDS: {}", std::string(status.message()));
+    }
+  } else if (!want && open) {
+    CloseXdsPort();
+  }
+}
+
+void ContourServer::CloseXdsPort() {
+  std::unique_ptr<xds::GrpcServer> grpc;
+  {
+    absl::MutexLock lock(&grpc_mu_);
+    grpc = std::move(grpc_);
+  }
+  if (grpc == nullptr) return;
+  grpc->Shutdown(absl::Milliseconds(500));  // streams end with UNAVAILABLE at once
+  spdlog::info("xDS port closed");
+}
+
 absl::Status ContourServer::OpenXdsPort(const config::ServeConfig& config) {
+  xds_->ReopenStreams();
   xds::GrpcServerOptions grpc_options;
   grpc_options.address = config.xds_address;
   grpc_options.port = config.xds_port;
@@ -114,6 +198,14 @@ void ContourServer::Stop() {
   stopped_ = true;
   opener_.request_stop();
   if (opener_.joinable()) opener_.join();
+  {
+    absl::MutexLock lock(&serving_mu_);
+    stopped_serving_ = true;
+  }
+  // Stops leading (port closed, status writes off) and releases the lock, so that another
+  // instance takes over within about one retry period.
+  elector_thread_.request_stop();
+  if (elector_thread_.joinable()) elector_thread_.join();
   if (kubernetes_) kubernetes_->Stop();
   if (watcher_) watcher_->Stop();
   if (loop_) loop_->Stop();

@@ -14,6 +14,9 @@
 #include "controller/event_loop.h"
 #include "k8s/api_client.h"
 #include "k8s/status_writer.h"
+#include "leadership/clock.h"
+#include "leadership/leader_elector.h"
+#include "leadership/lock.h"
 #include "server/kubernetes_source.h"
 #include "server/manifest_watcher.h"
 #include "server/xds_publisher.h"
@@ -50,7 +53,11 @@ class ContourServer {
 
   absl::Status StartManifests(const config::ServeConfig& config);
   absl::Status StartKubernetes(const config::ServeConfig& config);
+  absl::Status StartElection(const config::ServeConfig& config);
   absl::Status OpenXdsPort(const config::ServeConfig& config);
+  // Opens or closes the xDS port as the first build and the leadership now say.
+  void UpdateServing();
+  void CloseXdsPort();
 
   std::unique_ptr<xds::XdsServer> xds_;
   std::unique_ptr<k8s::ApiClient> api_;
@@ -59,8 +66,19 @@ class ContourServer {
   std::unique_ptr<controller::EventLoop> loop_;
   std::unique_ptr<ManifestWatcher> watcher_;
   std::unique_ptr<KubernetesSource> kubernetes_;
+  std::unique_ptr<leadership::Lock> lock_;
+  std::unique_ptr<leadership::LeaderElector> elector_;
+  leadership::RealClock clock_;
   std::jthread opener_;  // Kubernetes: opens the xDS port after the first build
+  std::jthread elector_thread_;
 
+  config::ServeConfig config_;
+  // Serializes opening and closing the port (the opener and the elector's thread both may).
+  absl::Mutex serving_mu_ ABSL_ACQUIRED_BEFORE(grpc_mu_);
+  bool built_ ABSL_GUARDED_BY(serving_mu_) = false;
+  // Whether this instance may serve xDS: always without election or with --xds-serve-mode=all.
+  bool may_serve_ ABSL_GUARDED_BY(serving_mu_) = true;
+  bool stopped_serving_ ABSL_GUARDED_BY(serving_mu_) = false;
   mutable absl::Mutex grpc_mu_;
   std::unique_ptr<xds::GrpcServer> grpc_ ABSL_GUARDED_BY(grpc_mu_);
   bool stopped_ = false;

@@ -383,6 +383,11 @@ void XdsServer::CloseAllStreams() {
   }
 }
 
+void XdsServer::ReopenStreams() {
+  absl::MutexLock lock(&mu_);
+  closing_ = false;
+}
+
 void XdsServer::CountResponse(ResourceType type, size_t bytes) {
   const int index = static_cast<int>(type);
   responses_[index].fetch_add(1, std::memory_order_relaxed);

@@ -51,6 +51,8 @@ class XdsServer : public grpc::CallbackGenericService {
 
   // Ends every stream with UNAVAILABLE, so clients reconnect elsewhere; new streams are refused.
   void CloseAllStreams();
+  // Accepts streams again after CloseAllStreams (a leader that lost the lease and won it back).
+  void ReopenStreams();
 
   XdsServerStats Stats() const;
   std::shared_ptr<const ServedState> Served() const;

@@ -1,0 +1,187 @@
+#!/bin/sh
+# System test: three `contour serve --enable-leader-election` processes against the fake API
+# server (build/fake_apiserver), with a 3 s lease, 2 s renew deadline and 0.3 s retry period
+# from a contour.yaml. Ports are the ground truth: `ss` lists each process's listening sockets.
+#  1. exactly one process opens its xDS port;
+#  2. SIGKILL the leader: another serves within lease + retry (+ slack);
+#  3. SIGTERM the leader: it releases the lock, another serves within about one retry period;
+#  4. the API server stalls (SIGSTOP): the leader closes its port within the renew deadline;
+#     after SIGCONT one process serves again;
+# and at no poll, all along, do two processes serve at once.
+#
+# Usage: sh tests/system/leader_election.sh CONTOUR_BINARY REPO_ROOT
+# The fake API server is the program next to CONTOUR_BINARY.
+set -u
+
+if [ $# -ne 2 ]; then
+  echo "usage: $0 CONTOUR_BINARY REPO_ROOT" >&2
+  exit 2
+fi
+bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+fake="$(dirname "$bin")/fake_apiserver"
+for tool in ss curl; do
+  command -v "$tool" >/dev/null 2>&1 || { echo "leader_election: SKIPPED: no $tool" >&2; exit 77; }
+done
+[ -x "$fake" ] || { echo "leader_election: FAIL: no $fake" >&2; exit 1; }
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/contour-election.XXXXXX") || exit 1
+pids=""
+fake_pid=""
+cleanup() {
+  [ -n "$fake_pid" ] && kill -CONT "$fake_pid" 2>/dev/null
+  for pid in $pids $fake_pid; do kill -9 "$pid" 2>/dev/null; done
+  for pid in $pids $fake_pid; do wait "$pid" 2>/dev/null; done
+  rm -rf "$work"
+}
+exec 3>&1
+trap cleanup EXIT
+trap 'exit 1' INT HUP TERM
+
+step=""
+started=$(date +%s)
+ok() { echo "ok   $step ($(($(date +%s) - started)) s in)"; }
+fail() {
+  {
+    echo "FAIL $step: $*"
+    for log in "$work"/*.log; do
+      echo "---- $(basename "$log") (last 25 lines)"
+      tail -n 25 "$log"
+    done
+  } >&3 2>&1
+  exit 1
+}
+
+# now_ms: milliseconds since the epoch.
+now_ms() { date +%s%3N; }
+
+# serving PID: the process listens on a TCP port (its xDS port; contour opens no other yet).
+serving() {
+  ss -ltnpH 2>/dev/null | grep -q "pid=$1,"
+}
+
+# count_serving: how many of the contour processes listen; remembers the most ever seen.
+max_serving=0
+count_serving() {
+  n=0
+  for pid in $pids; do
+    serving "$pid" && n=$((n + 1))
+  done
+  [ "$n" -gt "$max_serving" ] && max_serving=$n
+  [ "$n" -le 1 ] || fail "$n processes serve xDS at once"
+  echo "$n"
+}
+
+# leader: the pid that serves (empty if none).
+leader() {
+  for pid in $pids; do
+    serving "$pid" && { echo "$pid"; return; }
+  done
+}
+
+# wait_serving N LIMIT_MS: polls until exactly N serve; fails after LIMIT_MS.
+wait_serving() {
+  end=$(($(now_ms) + $2))
+  until [ "$(count_serving)" -eq "$1" ]; do
+    [ "$(now_ms)" -lt "$end" ] || fail "not $1 serving within $2 ms"
+    sleep 0.05
+  done
+}
+
+# start_contour NAME: starts one instance.
+start_contour() {
+  POD_NAME="contour-$1" "$bin" serve --kubeconfig "$work/kubeconfig" -c "$work/contour.yaml" \
+    --enable-leader-election --insecure --xds-port 0 >"$work/$1.log" 2>&1 3>&- &
+  pids="$pids $!"
+}
+
+forget() {
+  rest=""
+  for pid in $pids; do [ "$pid" = "$1" ] || rest="$rest $pid"; done
+  pids=$rest
+}
+
+# --- 0. the API server and the objects ----------------------------------------------------------
+step="0. fake_apiserver starts; a Service and an Ingress exist"
+"$fake" --port 0 --kubeconfig-out "$work/kubeconfig" >"$work/fake.out" 2>"$work/fake.log" &
+fake_pid=$!
+end=$(($(date +%s) + 20))
+until grep -q "listening on" "$work/fake.out" 2>/dev/null; do
+  [ "$(date +%s)" -lt "$end" ] || fail "no 'listening on' line"
+  sleep 0.05
+done
+port=$(sed -n 's/listening on \([0-9]*\).*/\1/p' "$work/fake.out")
+for object in \
+  '{"apiVersion":"v1","kind":"Service","metadata":{"name":"web","namespace":"default"},"spec":{"ports":[{"port":80}]}}' \
+  '{"apiVersion":"networking.k8s.io/v1","kind":"Ingress","metadata":{"name":"web","namespace":"default"},"spec":{"defaultBackend":{"service":{"name":"web","port":{"number":80}}}}}'; do
+  path=/api/v1/namespaces/default/services
+  case "$object" in *Ingress*) path=/apis/networking.k8s.io/v1/namespaces/default/ingresses ;; esac
+  curl -sf -X POST -H 'Content-Type: application/json' -d "$object" \
+    "http://127.0.0.1:$port$path" >/dev/null || fail "cannot create $path"
+done
+cat >"$work/contour.yaml" <<'EOF'
+leaderelection:
+  configmap-name: leader-elect
+  configmap-namespace: projectcontour
+  lease-duration: 3s
+  renew-deadline: 2s
+  retry-period: 300ms
+  lock: leases
+EOF
+ok
+lease_ms=3000
+renew_ms=2000
+retry_ms=300
+slack_ms=3000
+
+# --- 1. three instances, one serves ---------------------------------------------------------------
+step="1. three instances start; exactly one opens its xDS port"
+for name in a b c; do start_contour "$name"; done
+wait_serving 1 20000
+first=$(leader)
+# It stays alone for a while (a few renewals).
+end=$(($(now_ms) + 2 * lease_ms))
+while [ "$(now_ms)" -lt "$end" ]; do
+  [ "$(count_serving)" -eq 1 ] || fail "the leader stopped serving without cause"
+  sleep 0.05
+done
+ok
+
+# --- 2. SIGKILL the leader ---------------------------------------------------------------------------
+step="2. SIGKILL the leader: another serves within lease + retry"
+kill -9 "$first"
+wait "$first" 2>/dev/null
+forget "$first"
+killed_at=$(now_ms)
+wait_serving 1 $((lease_ms + retry_ms + slack_ms))
+echo "     took over after $(($(now_ms) - killed_at)) ms (lease $lease_ms + retry $retry_ms)"
+ok
+
+# --- 3. SIGTERM the leader ------------------------------------------------------------------------------
+step="3. SIGTERM the leader: it releases; the other serves within about one retry period"
+second=$(leader)
+kill -TERM "$second"
+stopped_at=$(now_ms)
+wait "$second"
+status=$?
+forget "$second"
+[ "$status" -eq 0 ] || fail "contour exited with status $status on SIGTERM"
+wait_serving 1 $((2 * retry_ms + slack_ms))
+echo "     took over after $(($(now_ms) - stopped_at)) ms (retry $retry_ms)"
+grep -q "released" "$work"/*.log || fail "no release logged"
+ok
+
+# --- 4. the API server stalls -----------------------------------------------------------------------------
+step="4. the API server stalls: the leader closes its port within the renew deadline"
+start_contour d  # a third member again
+kill -STOP "$fake_pid"
+stalled_at=$(now_ms)
+wait_serving 0 $((renew_ms + slack_ms))
+echo "     port closed $(($(now_ms) - stalled_at)) ms after the stall (renew deadline $renew_ms)"
+kill -CONT "$fake_pid"
+wait_serving 1 $((lease_ms + 2 * retry_ms + slack_ms + 5000))
+ok
+
+step="never two at once"
+[ "$max_serving" -le 1 ] || fail "$max_serving served at once"
+ok
+echo "all checks passed"
