@@ -51,41 +51,8 @@ fail() {
   exit 1
 }
 
-# now_ms: milliseconds since the epoch.
-now_ms() { date +%s%3N; }
-
-# serving PID: the process listens on a TCP port (its xDS port; contour opens no other yet).
-serving() {
-  ss -ltnpH 2>/dev/null | grep -q "pid=$1,"
-}
-
-# count_serving: how many of the contour processes listen; remembers the most ever seen.
-max_serving=0
-count_serving() {
-  n=0
-  for pid in $pids; do
-    serving "$pid" && n=$((n + 1))
-  done
-  [ "$n" -gt "$max_serving" ] && max_serving=$n
-  [ "$n" -le 1 ] || fail "$n processes serve xDS at once"
-  echo "$n"
-}
-
-# leader: the pid that serves (empty if none).
-leader() {
-  for pid in $pids; do
-    serving "$pid" && { echo "$pid"; return; }
-  done
-}
-
-# wait_serving N LIMIT_MS: polls until exactly N serve; fails after LIMIT_MS.
-wait_serving() {
-  end=$(($(now_ms) + $2))
-  until [ "$(count_serving)" -eq "$1" ]; do
-    [ "$(now_ms)" -lt "$end" ] || fail "not $1 serving within $2 ms"
-    sleep 0.05
-  done
-}
+repo=$(cd "$2" && pwd)
+. "$repo/tests/system/lib/xds_ports.sh"
 
 # start_contour NAME: starts one instance.
 start_contour() {
@@ -137,7 +104,7 @@ slack_ms=3000
 step="1. three instances start; exactly one opens its xDS port"
 for name in a b c; do start_contour "$name"; done
 wait_serving 1 20000
-first=$(leader)
+first=$(leader_pid)
 # It stays alone for a while (a few renewals).
 end=$(($(now_ms) + 2 * lease_ms))
 while [ "$(now_ms)" -lt "$end" ]; do
@@ -158,7 +125,7 @@ ok
 
 # --- 3. SIGTERM the leader ------------------------------------------------------------------------------
 step="3. SIGTERM the leader: it releases; the other serves within about one retry period"
-second=$(leader)
+second=$(leader_pid)
 kill -TERM "$second"
 stopped_at=$(now_ms)
 wait "$second"

@@ -69,22 +69,7 @@ kc create namespace projectcontour >/dev/null || fail "cannot create the namespa
 kc apply -f "$repo/deploy/00-crds.yaml" >/dev/null || fail "cannot apply the CRDs"
 ok
 
-# serving PID: the process listens on a TCP port (its xDS port).
-serving() { ss -ltnpH 2>/dev/null | grep -q "pid=$1,"; }
-count_serving() {
-  n=0
-  for pid in $pids; do serving "$pid" && n=$((n + 1)); done
-  [ "$n" -le 1 ] || fail "$n instances serve xDS at once"
-  echo "$n"
-}
-wait_serving() {
-  end=$(($(date +%s) + $2))
-  until [ "$(count_serving)" -eq "$1" ]; do
-    [ "$(date +%s)" -lt "$end" ] || fail "not $1 serving within $2 s"
-    sleep 0.1
-  done
-}
-leader_pid() { for pid in $pids; do serving "$pid" && echo "$pid"; done; }
+. "$repo/tests/system/lib/xds_ports.sh"
 
 # json_field FILE KEY: the value of "KEY" in FILE's JSON (first occurrence, unquoted).
 json_field() {
@@ -109,7 +94,7 @@ EOF
       >"$work/$lock-$name.log" 2>&1 &
     pids="$pids $!"
   done
-  wait_serving 1 60
+  wait_serving 1 60000
   leader=$(leader_pid)
   ok
 
@@ -151,7 +136,7 @@ EOF
   rest=""
   for pid in $pids; do [ "$pid" = "$leader" ] || rest="$rest $pid"; done
   pids=$rest
-  wait_serving 1 20
+  wait_serving 1 20000
   ok
   for pid in $pids; do kill -TERM "$pid"; wait "$pid"; done
   pids=""
