@@ -54,6 +54,13 @@ class ApiClient {
       const std::function<bool(std::string_view line)>& on_line) = 0;
 };
 
+// Percent-encodes a path segment or query parameter value (RFC 3986 unreserved characters
+// pass).
+std::string QueryEscape(std::string_view value);
+
+// The message of a Kubernetes Status body ("" if it is not one), for errors.
+std::string StatusMessage(std::string_view body);
+
 }  // namespace contour::k8s
 
 #endif  // CONTOUR_K8S_API_CLIENT_H_

@@ -137,12 +137,6 @@ class Reflector {
   std::atomic<uint64_t> not_served_{0};
 };
 
-// Percent-encodes a query parameter value (RFC 3986 unreserved characters pass).
-std::string QueryEscape(std::string_view value);
-
-// The message of a Kubernetes Status body ("" if it is not one), for errors.
-std::string StatusMessage(std::string_view body);
-
 }  // namespace contour::k8s
 
 #endif  // CONTOUR_K8S_REFLECTOR_H_

@@ -3,7 +3,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
-#include "k8s/reflector.h"
+#include "k8s/api_client.h"
 #include "nlohmann/json.hpp"
 #include "spdlog/spdlog.h"
 

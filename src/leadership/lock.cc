@@ -5,7 +5,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
-#include "k8s/reflector.h"
+#include "k8s/api_client.h"
 #include "nlohmann/json.hpp"
 
 namespace contour::leadership {
