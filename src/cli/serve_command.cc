@@ -37,6 +37,22 @@ absl::Status CheckGrpcTls(const config::ServeConfig& config) {
 
 void AddServeCommand(CLI::App& app, ServeOptions& options) {
   CLI::App* command = app.add_subcommand("serve", "Serve xDS API traffic to Envoy");
+  command->footer(
+      "contour.yaml (-c) keys, each optional; flags and CONTOUR_* variables override them:\n"
+      "  incluster: bool                     use the pod's service account\n"
+      "  kubeconfig: path                    default $HOME/.kube/config\n"
+      "  disablePermitInsecure: bool         IngressRoute permitInsecure has no effect\n"
+      "  tls.minimum-protocol-version: str   \"1.1\" (default), \"1.2\" or \"1.3\"\n"
+      "                                      (tls.minimumProtocolVersion is taken too)\n"
+      "  enableleaderelection: bool          as --enable-leader-election\n"
+      "  leaderelection.lock: str            configmaps (default) or leases\n"
+      "  leaderelection.configmap-name: str  the lock's name (default contour)\n"
+      "  leaderelection.configmap-namespace: str  its namespace (default heptio-contour)\n"
+      "  leaderelection.lease-duration: dur  Go duration (default 15s)\n"
+      "  leaderelection.renew-deadline: dur  (default 10s)\n"
+      "  leaderelection.retry-period: dur    (default 2s); lease > renew > 1.2 x retry\n"
+      "An unknown key, a wrong type or a bad duration is an error naming the file, line and key.\n"
+      "A commented sample: examples/contour.yaml.example");
   AddOutputShapingFlags(*command, options.shaping);
   command->add_option("--manifests", options.manifests,
                       "Take objects from these manifest files or directories (repeatable), "

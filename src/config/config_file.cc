@@ -105,6 +105,13 @@ absl::Status ApplyLeaderElection(const std::string& source, const YAML::Node& bl
     return KeyError(source, block, "leaderelection",
                     "renew-deadline must be greater than 1.2 × retry-period");
   }
+  // The record carries whole seconds: others wait only that long, so it too must outlast the
+  // renew deadline, or they could take the lock before the leader stops.
+  if (absl::Seconds(absl::ToInt64Seconds(le.lease_duration)) <= le.renew_deadline) {
+    return KeyError(source, block, "leaderelection",
+                    "lease-duration in whole seconds (as the lock records it) must be greater "
+                    "than renew-deadline");
+  }
   return absl::OkStatus();
 }
 

@@ -77,6 +77,11 @@ TEST(ConfigFile, BadFilesNameFileLineAndKey) {
        "c.yaml:2: leaderelection: lease-duration must be greater than renew-deadline"},
       {"renew not above 1.2 retry", "leaderelection:\n  renew-deadline: 2s\n  retry-period: 2s\n",
        "c.yaml:2: leaderelection: renew-deadline must be greater than 1.2 × retry-period"},
+      {"whole-second lease not above renew",
+       "leaderelection:\n  lease-duration: 2500ms\n  renew-deadline: 2200ms\n  retry-period: "
+       "300ms\n",
+       "c.yaml:2: leaderelection: lease-duration in whole seconds (as the lock records it) must be "
+       "greater than renew-deadline"},
       {"bad lock", "leaderelection:\n  lock: etcd\n",
        "c.yaml:2: leaderelection.lock: must be configmaps or leases"},
       {"not a mapping", "- a\n- b\n", "c.yaml:1: (top level): must be a mapping"},
@@ -89,6 +94,23 @@ TEST(ConfigFile, BadFilesNameFileLineAndKey) {
     EXPECT_EQ(std::string(status.message()).substr(0, c.want_error.size()), c.want_error)
         << c.name << ": " << status.message();
   }
+}
+
+TEST(ConfigFile, TheSampleInExamplesApplies) {
+  ServeConfig config;
+  ASSERT_TRUE(
+      ApplyConfigFile(std::string(CONTOUR_SOURCE_DIR) + "/examples/contour.yaml.example", config)
+          .ok());
+  EXPECT_FALSE(config.in_cluster);
+  EXPECT_EQ(config.kubeconfig, "/root/.kube/config");
+  EXPECT_EQ(config.min_tls_version, dag::TlsVersion::k1_2);
+  EXPECT_TRUE(config.leader_election.enabled);
+  EXPECT_EQ(config.leader_election.lock, "configmaps");
+  EXPECT_EQ(config.leader_election.name, "contour");
+  EXPECT_EQ(config.leader_election.namespace_, "heptio-contour");
+  EXPECT_EQ(config.leader_election.lease_duration, absl::Seconds(15));
+  EXPECT_EQ(config.leader_election.renew_deadline, absl::Seconds(10));
+  EXPECT_EQ(config.leader_election.retry_period, absl::Seconds(2));
 }
 
 TEST(ConfigFile, MissingFile) {

@@ -7,6 +7,8 @@
 #  3. SIGTERM the leader: it releases the lock, another serves within about one retry period;
 #  4. the API server stalls (SIGSTOP): the leader closes its port within the renew deadline;
 #     after SIGCONT one process serves again;
+#  5. 50 randomized trials of those faults (and a killed follower), each followed by one
+#     serving within its bound;
 # and at no poll, all along, do two processes serve at once.
 #
 # Usage: sh tests/system/leader_election.sh CONTOUR_BINARY REPO_ROOT
@@ -146,6 +148,57 @@ wait_serving 0 $((renew_ms + slack_ms))
 echo "     port closed $(($(now_ms) - stalled_at)) ms after the stall (renew deadline $renew_ms)"
 kill -CONT "$fake_pid"
 wait_serving 1 $((lease_ms + 2 * retry_ms + slack_ms + 5000))
+ok
+
+# --- 5. randomized trials --------------------------------------------------------------------------
+# Each trial does one of: SIGKILL the leader, SIGTERM the leader, stall the API server for 1-3 s,
+# SIGKILL a follower; a killed member is replaced at once, so three always run. After each, one
+# serves again within its bound; all along, never two at once.
+seed=${CONTOUR_ELECTION_SEED:-$(date +%s)}
+trials=${CONTOUR_ELECTION_TRIALS:-50}
+step="5. $trials randomized trials (seed $seed; CONTOUR_ELECTION_SEED repeats them)"
+members=3
+next_member() { members=$((members + 1)); start_contour "m$members"; }
+start_contour m2
+start_contour m3
+wait_serving 1 $((lease_ms + 2 * retry_ms + slack_ms))
+trial=0
+while [ "$trial" -lt "$trials" ]; do
+  trial=$((trial + 1))
+  # The trial-th pair of one random stream seeded once.
+  set -- $(awk -v s="$seed" -v t="$trial" \
+    'BEGIN { srand(s % 1000003); for (i = 0; i < t; i++) { a = rand(); b = rand() }
+             print int(a * 4), int(b * 3) + 1 }')
+  action=$1
+  stall_s=$2
+  current=$(leader_pid)
+  case "$action" in
+    0)
+      kill -9 "$current"; wait "$current" 2>/dev/null; forget "$current"; next_member
+      bound=$((lease_ms + retry_ms + slack_ms)) ;;
+    1)
+      kill -TERM "$current"; wait "$current"
+      [ $? -eq 0 ] || fail "trial $trial: SIGTERM exit status not 0"
+      forget "$current"; next_member
+      bound=$((2 * retry_ms + slack_ms)) ;;
+    2)
+      kill -STOP "$fake_pid"
+      end=$(($(now_ms) + stall_s * 1000))
+      while [ "$(now_ms)" -lt "$end" ]; do count_serving >/dev/null; sleep 0.05; done
+      kill -CONT "$fake_pid"
+      bound=$((lease_ms + 2 * retry_ms + slack_ms)) ;;
+    *)
+      for pid in $pids; do
+        [ "$pid" = "$current" ] && continue
+        kill -9 "$pid"; wait "$pid" 2>/dev/null; forget "$pid"; break
+      done
+      next_member
+      bound=$((retry_ms + slack_ms)) ;;
+  esac
+  began=$(now_ms)
+  wait_serving 1 "$bound"
+  echo "     trial $trial: action $action$([ "$action" = 2 ] && echo " (${stall_s} s stall)"): one serves after $(($(now_ms) - began)) ms (bound $bound)"
+done
 ok
 
 step="never two at once"
