@@ -6,7 +6,9 @@ set -eu
 PACKAGES="
   build-essential clang-14 libclang-rt-14-dev cmake ninja-build ccache pkg-config python3
   protobuf-compiler libprotobuf-dev protobuf-compiler-grpc libgrpc++-dev libabsl-dev
-  libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libssl-dev libcurl4-openssl-dev curl iproute2
+  libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libssl-dev libcurl4-openssl-dev
+  libcpp-httplib-dev
+  curl iproute2 openssl
   libgtest-dev libgmock-dev libbenchmark-dev
 "
 

@@ -7,6 +7,7 @@
 
 #include "server/contour_server.h"
 #include "spdlog/spdlog.h"
+#include "xds/grpc_server.h"
 
 namespace contour::cli {
 namespace {
@@ -25,12 +26,15 @@ absl::Status CheckGrpcTls(const config::ServeConfig& config) {
         "you must supply all three TLS parameters - --contour-cafile, --contour-cert-file, "
         "--contour-key-file, or none of them");
   }
-  if (config.insecure) return absl::OkStatus();
-  if (given == 0) {
+  if (given == 0 && !config.insecure) {
     return absl::InvalidArgumentError(
         "no TLS parameters and --insecure not supplied. You must supply one or the other");
   }
-  return absl::UnimplementedError("serving xDS over TLS is not available yet: use --insecure");
+  if (given == 3 && !config.insecure) {
+    // Unreadable or mismatched files stop serve before it starts.
+    return xds::CheckTlsFiles(xds::GrpcTlsFiles{config.ca_file, config.cert_file, config.key_file});
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace

@@ -57,6 +57,8 @@ struct ServeConfig {
   std::string cert_file;
   std::string key_file;
   bool insecure = false;
+  // How often the three files are read again, so rotated certificates take effect.
+  absl::Duration tls_reload_interval = absl::Seconds(10);
 
   // What is routed.
   std::string ingress_class_name;  // empty means "contour"

@@ -169,6 +169,13 @@ absl::Status ContourServer::OpenXdsPort(const config::ServeConfig& config) {
   xds::GrpcServerOptions grpc_options;
   grpc_options.address = config.xds_address;
   grpc_options.port = config.xds_port;
+  // As Contour: --insecure serves plaintext even when the files are given.
+  const bool tls = !config.insecure && !config.ca_file.empty();
+  if (tls) {
+    grpc_options.tls = xds::GrpcTlsFiles{config.ca_file, config.cert_file, config.key_file,
+                                         config.tls_reload_interval};
+  }
+  xds_->WithholdSecretsFromUnauthenticatedPeers(tls);
   ASSIGN_OR_RETURN(std::unique_ptr<xds::GrpcServer> grpc,
                    xds::GrpcServer::Start(*xds_, grpc_options));
   const int port = grpc->port();
@@ -176,7 +183,8 @@ absl::Status ContourServer::OpenXdsPort(const config::ServeConfig& config) {
     absl::MutexLock lock(&grpc_mu_);
     grpc_ = std::move(grpc);
   }
-  spdlog::info("serving xDS on {}:{}", config.xds_address, port);
+  spdlog::info("serving xDS on {}:{}{}", config.xds_address, port,
+               tls ? " (mutual TLS)" : " (plaintext: --insecure)");
   return absl::OkStatus();
 }
 

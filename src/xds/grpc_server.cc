@@ -22,9 +22,15 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(XdsServer& xds,
   const std::string address = options.address.find(':') != std::string::npos
                                   ? absl::StrCat("[", options.address, "]:", options.port)
                                   : absl::StrCat(options.address, ":", options.port);
-  builder.AddListeningPort(
-      address, options.credentials ? options.credentials : grpc::InsecureServerCredentials(),
-      &port);
+  std::shared_ptr<grpc::ServerCredentials> credentials = options.credentials;
+  if (options.tls.has_value()) {
+    absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> tls =
+        MutualTlsCredentials(*options.tls);
+    if (!tls.ok()) return tls.status();
+    credentials = *std::move(tls);
+  }
+  if (credentials == nullptr) credentials = grpc::InsecureServerCredentials();
+  builder.AddListeningPort(address, credentials, &port);
   builder.SetMaxReceiveMessageSize(kMaxReceiveMessageBytes);
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, kMaxConcurrentStreams);
   // Envoy may ping to keep its stream alive through idle periods.

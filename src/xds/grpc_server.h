@@ -4,6 +4,7 @@
 #define CONTOUR_XDS_GRPC_SERVER_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -14,11 +15,29 @@
 
 namespace contour::xds {
 
+// Mutual TLS from files: the serving certificate and key, and the CA that client certificates
+// must chain to. The files are read again every `reload_interval`, so rotated certificates are
+// used by new handshakes while established streams live on.
+struct GrpcTlsFiles {
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+  absl::Duration reload_interval = absl::Seconds(10);
+};
+
 struct GrpcServerOptions {
   std::string address = "127.0.0.1";
   uint32_t port = 8001;                                  // 0: any free port
-  std::shared_ptr<grpc::ServerCredentials> credentials;  // null: plaintext
+  std::optional<GrpcTlsFiles> tls;                       // mutual TLS, TLS 1.2 or newer
+  std::shared_ptr<grpc::ServerCredentials> credentials;  // otherwise these; null: plaintext
 };
+
+// Checks that the files exist, parse as PEM, and that the key belongs to the certificate, so a
+// mistake is a clear error at start-up rather than failed handshakes later.
+absl::Status CheckTlsFiles(const GrpcTlsFiles& files);
+// Credentials that require and verify a client certificate, reloading the files as they change.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MutualTlsCredentials(
+    const GrpcTlsFiles& files);
 
 class GrpcServer {
  public:

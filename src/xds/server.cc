@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "grpcpp/security/auth_context.h"
 #include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/proto_buffer_reader.h"
 #include "spdlog/spdlog.h"
@@ -77,10 +78,13 @@ class Reactor;
 // A stream's state, shared by its reactor (which gRPC owns) and the server (which notifies it).
 class XdsStream : public std::enable_shared_from_this<XdsStream> {
  public:
-  XdsStream(XdsServer& server, MethodInfo method, std::shared_ptr<const ServedState> served)
+  XdsStream(XdsServer& server, MethodInfo method, std::shared_ptr<const ServedState> served,
+            bool withhold_secrets)
       : server_(server),
         state_(method.kind, method.delta, method.type),
-        served_(std::move(served)) {}
+        served_(std::move(served)) {
+    if (withhold_secrets) state_.WithholdSecrets();
+  }
 
   // False when the stream was ended (CloseAllStreams) before it had a reactor: the reactor is
   // finished now, and must not start reading.
@@ -256,6 +260,11 @@ class Reactor : public grpc::ServerGenericBidiReactor {
   grpc::ByteBuffer read_buffer_;
 };
 
+bool PeerAuthenticated(const grpc::GenericCallbackServerContext& context) {
+  std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
+  return auth != nullptr && auth->IsPeerAuthenticated();
+}
+
 class Refuse : public grpc::ServerGenericBidiReactor {
  public:
   explicit Refuse(grpc::Status status) { Finish(std::move(status)); }
@@ -280,6 +289,9 @@ grpc::ServerGenericBidiReactor* XdsServer::CreateReactor(
     return new Refuse(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
                                    "contour does not serve " + context->method()));
   }
+  const bool withhold_secrets = withhold_unauthenticated_secrets_.load(std::memory_order_relaxed) &&
+                                !PeerAuthenticated(*context);
+  if (withhold_secrets) secrets_withheld_streams_.fetch_add(1, std::memory_order_relaxed);
   std::shared_ptr<XdsStream> stream;
   {
     // Registered with the state of the moment: every later publish reaches it.
@@ -287,7 +299,7 @@ grpc::ServerGenericBidiReactor* XdsServer::CreateReactor(
     if (closing_) {
       return new Refuse(grpc::Status(grpc::StatusCode::UNAVAILABLE, "contour is shutting down"));
     }
-    stream = std::make_shared<XdsStream>(*this, *method, served_);
+    stream = std::make_shared<XdsStream>(*this, *method, served_, withhold_secrets);
     streams_[stream.get()] = stream;
   }
   streams_total_.fetch_add(1, std::memory_order_relaxed);
@@ -417,6 +429,7 @@ XdsServerStats XdsServer::Stats() const {
   stats.bytes_sent = bytes_sent_.load();
   stats.snapshots = snapshots_.load();
   stats.endpoint_updates = endpoint_updates_.load();
+  stats.secrets_withheld_streams = secrets_withheld_streams_.load();
   return stats;
 }
 

@@ -33,6 +33,7 @@ struct XdsServerStats {
   uint64_t bytes_sent = 0;
   uint64_t snapshots = 0;
   uint64_t endpoint_updates = 0;
+  uint64_t secrets_withheld_streams = 0;  // streams from unauthenticated peers
 };
 
 class XdsServer : public grpc::CallbackGenericService {
@@ -53,6 +54,12 @@ class XdsServer : public grpc::CallbackGenericService {
   void CloseAllStreams();
   // Accepts streams again after CloseAllStreams (a leader that lost the lease and won it back).
   void ReopenStreams();
+
+  // With mutual TLS: a stream whose peer presented no verified certificate is never sent a
+  // Secret (it sees none exist). Off with --insecure, where no peer is authenticated.
+  void WithholdSecretsFromUnauthenticatedPeers(bool withhold) {
+    withhold_unauthenticated_secrets_.store(withhold, std::memory_order_relaxed);
+  }
 
   XdsServerStats Stats() const;
   std::shared_ptr<const ServedState> Served() const;
@@ -80,6 +87,8 @@ class XdsServer : public grpc::CallbackGenericService {
   std::atomic<uint64_t> bytes_sent_{0};
   std::atomic<uint64_t> snapshots_{0};
   std::atomic<uint64_t> endpoint_updates_{0};
+  std::atomic<uint64_t> secrets_withheld_streams_{0};
+  std::atomic<bool> withhold_unauthenticated_secrets_{false};
   std::array<std::atomic<bool>, kResourceTypeCount> warned_large_{};
   FanOut fan_out_;
 };

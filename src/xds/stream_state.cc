@@ -194,6 +194,7 @@ const std::string& StreamState::Version(ResourceType type, const ServedState& se
 
 ResourcePtr StreamState::Lookup(ResourceType type, const std::string& name,
                                 const ServedState& served) {
+  if (type == ResourceType::kSecret && withhold_secrets_) return nullptr;
   const TypeState& ts = state(type);
   const bool named = ts.names.contains(name);
   if (!named && !ts.wildcard) return nullptr;
@@ -236,7 +237,7 @@ StreamState::Plan StreamState::MakePlan(ResourceType type, const ServedState& se
   if (ts.check_all || full_state) {
     candidates = ts.names;
     for (const auto& [name, resource] : ts.sent) candidates.insert(name);
-    if (ts.wildcard) {
+    if (ts.wildcard && !(type == ResourceType::kSecret && withhold_secrets_)) {
       const ResourceMap& map = type == ResourceType::kEndpoint
                                    ? *served.endpoints
                                    : served.snapshot->Resources(type, kind_);

@@ -71,6 +71,9 @@ class StreamState {
   // The next response to send, if any; the stream then counts it as sent.
   std::optional<OutgoingResponse> NextResponse(const ServedState& served);
 
+  // The peer is not authenticated: Secrets do not exist for this stream.
+  void WithholdSecrets() { withhold_secrets_ = true; }
+
   StreamKind kind() const { return kind_; }
   bool delta() const { return delta_; }
   const std::string& node_id() const { return node_id_; }
@@ -121,6 +124,7 @@ class StreamState {
   std::optional<ResourceType> default_type_;
   std::string node_id_;
   bool node_seen_ = false;
+  bool withhold_secrets_ = false;
   uint64_t next_nonce_ = 1;
   std::array<TypeState, kResourceTypeCount> types_;
   // Aggregated streams: the last response that added or changed clusters is not answered yet.
