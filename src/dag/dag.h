@@ -160,6 +160,9 @@ struct Status {
   std::string current_status;  // valid, invalid, orphaned
   std::string description;
   std::string vhost;
+  // The object has a spec.virtualhost: contour_ingressroute_root_total counts it, whatever its
+  // validity.
+  bool root = false;
   // The status the object carries now (from the API server), so that only changes are written.
   k8s::IngressRouteStatus observed;
 };

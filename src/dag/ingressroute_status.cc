@@ -129,6 +129,7 @@ void Set(BuildState& state, const k8s::IngressRoute& route, const char* current_
   status.current_status = current_status;
   status.description = std::move(description);
   status.vhost = std::move(vhost);
+  status.root = route.virtualhost.has_value();
   state.SetStatus(std::move(status));
 }
 
