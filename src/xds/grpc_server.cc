@@ -13,6 +13,18 @@ constexpr int kMaxReceiveMessageBytes = 64 << 20;
 // As Contour: streams are cheap here, one per Envoy and type.
 constexpr int kMaxConcurrentStreams = 1 << 20;
 
+class StreamsTo : public grpc::CallbackGenericService {
+ public:
+  explicit StreamsTo(XdsServer& xds) : xds_(xds) {}
+  grpc::ServerGenericBidiReactor* CreateReactor(
+      grpc::GenericCallbackServerContext* context) override {
+    return xds_.CreateReactor(context);
+  }
+
+ private:
+  XdsServer& xds_;
+};
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(XdsServer& xds,
@@ -36,12 +48,14 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(XdsServer& xds,
   // Envoy may ping to keep its stream alive through idle periods.
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
-  builder.RegisterCallbackGenericService(&xds);
+  auto service = std::make_unique<StreamsTo>(xds);
+  builder.RegisterCallbackGenericService(service.get());
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen for xDS on ", address));
   }
-  return std::unique_ptr<GrpcServer>(new GrpcServer(xds, std::move(server), port));
+  return std::unique_ptr<GrpcServer>(
+      new GrpcServer(xds, std::move(service), std::move(server), port));
 }
 
 GrpcServer::~GrpcServer() { Shutdown(absl::ZeroDuration()); }

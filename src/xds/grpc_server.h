@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "grpcpp/generic/async_generic_service.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
 #include "xds/server.h"
@@ -51,10 +52,14 @@ class GrpcServer {
   void Shutdown(absl::Duration grace = absl::Seconds(5));
 
  private:
-  GrpcServer(XdsServer& xds, std::unique_ptr<grpc::Server> server, int port)
-      : xds_(xds), server_(std::move(server)), port_(port) {}
+  GrpcServer(XdsServer& xds, std::unique_ptr<grpc::CallbackGenericService> service,
+             std::unique_ptr<grpc::Server> server, int port)
+      : xds_(xds), service_(std::move(service)), server_(std::move(server)), port_(port) {}
 
   XdsServer& xds_;
+  // gRPC ties a generic service to the first server it is registered with, for good; so each
+  // server gets its own, handing streams to `xds_`, and a port can close and open again.
+  std::unique_ptr<grpc::CallbackGenericService> service_;  // outlives server_
   std::unique_ptr<grpc::Server> server_;
   int port_;
   bool stopped_ = false;

@@ -532,5 +532,26 @@ TEST_F(ServerTest, CloseAllStreamsEndsThemUnavailable) {
   EXPECT_TRUE(xdstest::WaitUntil([&] { return xds_.Stats().streams_open == 0; }));
 }
 
+// A leader that loses its lease closes the port; winning it back opens a new one on the same
+// XdsServer, which serves the current state (and the process does not abort).
+TEST_F(ServerTest, APortClosedAndOpenedAgainServesTheCurrentState) {
+  Publish(App("old"));
+  for (int round = 0; round < 3; ++round) {
+    SCOPED_TRACE(round);
+    grpc_->Shutdown();
+    grpc_.reset();
+    xds_.ReopenStreams();
+    GrpcServerOptions options;
+    options.port = 0;
+    absl::StatusOr<std::unique_ptr<GrpcServer>> reopened = GrpcServer::Start(xds_, options);
+    ASSERT_TRUE(reopened.ok()) << reopened.status();
+    grpc_ = *std::move(reopened);
+    XdsTestClient client(xdstest::NewChannel(grpc_->port()));
+    auto cds = client.PerType(kCds);
+    cds->Send(Request(kCds, {}));
+    EXPECT_THAT(Names(Next(*cds)), ElementsAre(ClusterName("old")));
+  }
+}
+
 }  // namespace
 }  // namespace contour::xds
