@@ -134,6 +134,8 @@ int main(int argc, char** argv) {
   contour::config::ServeConfig config;
   config.kubeconfig = dir.Write("kubeconfig", kubeconfig);
   config.xds_port = 0;
+  config.http_port = 0;
+  config.debug_http_port = 0;
   config.insecure = true;
   const long rss_before = PeakRssMb();
   const auto started = Clock::now();

@@ -88,14 +88,16 @@ void AddServeCommand(CLI::App& app, ServeOptions& options) {
       ->check(CLI::PositiveNumber);
   command->add_option("--http-address", options.http_address,
                       "Address of the metrics and health endpoints (default 0.0.0.0)");
-  command->add_option("--http-port", options.http_port, "Port of /metrics and /healthz (8000)")
-      ->check(CLI::Range(1, 65535));
+  command
+      ->add_option("--http-port", options.http_port,
+                   "Port of /metrics, /healthz and /health (default 8000; 0: any)")
+      ->check(CLI::Range(0, 65535));
   command->add_option("--debug-http-address", options.debug_http_address,
                       "Address of the debug endpoints (default 127.0.0.1)");
   command
       ->add_option("--debug-http-port", options.debug_http_port,
-                   "Port of the debug endpoints (default 6060)")
-      ->check(CLI::Range(1, 65535));
+                   "Port of /debug/dag (default 6060; 0: any)")
+      ->check(CLI::Range(0, 65535));
   command->add_flag("--enable-leader-election", options.enable_leader_election,
                     "Enable leader election mechanism");
   command

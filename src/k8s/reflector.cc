@@ -68,6 +68,7 @@ ReflectorStats Reflector::stats() const {
   stats.lists = lists_.load();
   stats.relists_expired = relists_expired_.load();
   stats.watches = watches_.load();
+  stats.watch_restarts = stats.watches > 0 ? stats.watches - 1 : 0;
   stats.events = events_.load();
   stats.bookmarks = bookmarks_.load();
   stats.errors = errors_.load();

@@ -73,6 +73,7 @@ struct ReflectorStats {
   uint64_t lists = 0;            // complete lists
   uint64_t relists_expired = 0;  // lists forced by 410 Gone
   uint64_t watches = 0;          // watch requests made
+  uint64_t watch_restarts = 0;   // watches after the first (the last one ended or failed)
   uint64_t events = 0;           // ADDED/MODIFIED/DELETED delivered
   uint64_t bookmarks = 0;
   uint64_t errors = 0;      // failed requests and broken streams
@@ -83,6 +84,7 @@ struct ReflectorStats {
     lists += other.lists;
     relists_expired += other.relists_expired;
     watches += other.watches;
+    watch_restarts += other.watch_restarts;
     events += other.events;
     bookmarks += other.bookmarks;
     errors += other.errors;

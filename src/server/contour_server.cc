@@ -4,6 +4,7 @@
 #include "k8s/curl_api_client.h"
 #include "k8s/rest_config.h"
 #include "leadership/identity.h"
+#include "server/http_endpoints.h"
 #include "server/offline_pipeline.h"
 #include "spdlog/spdlog.h"
 
@@ -19,6 +20,10 @@ absl::StatusOr<std::unique_ptr<ContourServer>> ContourServer::Start(
     const config::ServeConfig& config) {
   std::unique_ptr<ContourServer> server(new ContourServer());
   server->xds_ = std::make_unique<xds::XdsServer>();
+  absl::StatusOr<std::unique_ptr<BuildRecorder>> recorder =
+      BuildRecorder::Create(server->registry_);
+  if (!recorder.ok()) return recorder.status();
+  server->recorder_ = *std::move(recorder);
   absl::Status started = config.manifest_paths.empty() ? server->StartKubernetes(config)
                                                        : server->StartManifests(config);
   if (!started.ok()) {
@@ -33,6 +38,7 @@ absl::Status ContourServer::StartManifests(const config::ServeConfig& config) {
     spdlog::warn("leader election needs the Kubernetes API: with --manifests it is off");
   }
   publisher_ = std::make_unique<XdsPublisher>(*xds_, TranslateConfigFrom(config));
+  publisher_->SetRecorder(recorder_.get());
   controller::EventLoopOptions loop_options;
   loop_options.sources = {ManifestWatcher::kSourceName};
   loop_ = std::make_unique<controller::EventLoop>(
@@ -40,6 +46,8 @@ absl::Status ContourServer::StartManifests(const config::ServeConfig& config) {
       loop_options);
   watcher_ = std::make_unique<ManifestWatcher>(config.manifest_paths, *loop_);
   loop_->SetSecretSupplier(watcher_.get());
+  // Listening before anything is served: an instance always has its HTTP ports while it lives.
+  RETURN_IF_ERROR(StartHttp(config));
   loop_->Start();
   RETURN_IF_ERROR(watcher_->Start());
   if (!loop_->WaitForBuilds(1, kFirstBuildTimeout)) {
@@ -61,6 +69,7 @@ absl::Status ContourServer::StartKubernetes(const config::ServeConfig& config) {
   status_writer_ = std::make_unique<k8s::StatusWriter>(*api_, writer_options);
   publisher_ =
       std::make_unique<XdsPublisher>(*xds_, TranslateConfigFrom(config), status_writer_.get());
+  publisher_->SetRecorder(recorder_.get());
   controller::EventLoopOptions loop_options;
   loop_options.sources = {KubernetesSource::kSourceName};
   loop_ = std::make_unique<controller::EventLoop>(
@@ -72,6 +81,7 @@ absl::Status ContourServer::StartKubernetes(const config::ServeConfig& config) {
   loop_->SetSecretSupplier(kubernetes_.get());
   config_ = config;
   if (config.leader_election.enabled) RETURN_IF_ERROR(StartElection(config));
+  RETURN_IF_ERROR(StartHttp(config));
   status_writer_->Start();
   loop_->Start();
   kubernetes_->Start();
@@ -188,6 +198,37 @@ absl::Status ContourServer::OpenXdsPort(const config::ServeConfig& config) {
   return absl::OkStatus();
 }
 
+absl::Status ContourServer::StartHttp(const config::ServeConfig& config) {
+  ObservedComponents components;
+  components.xds = xds_.get();
+  components.builds = recorder_.get();
+  components.elector = elector_.get();
+  components.kubernetes = kubernetes_.get();
+  components.status_writer = status_writer_.get();
+  components.api = api_.get();
+  RETURN_IF_ERROR(RegisterComponentMetrics(registry_, components));
+
+  metrics::HttpServerOptions http;
+  http.address = config.http_address;
+  http.port = static_cast<int>(config.http_port);
+  http.routes.push_back(metrics::MetricsRoute(registry_));
+  for (const char* path : {"/healthz", "/health"}) {
+    http.routes.push_back(
+        {path, [components](const metrics::HttpRequest&) { return HealthAnswer(components); }});
+  }
+  ASSIGN_OR_RETURN(http_, metrics::HttpServer::Start(std::move(http)));
+  spdlog::info("serving /metrics and /healthz on {}:{}", config.http_address, http_->port());
+
+  metrics::HttpServerOptions debug;
+  debug.address = config.debug_http_address;
+  debug.port = static_cast<int>(config.debug_http_port);
+  debug.routes.push_back(
+      {"/debug/dag", [components](const metrics::HttpRequest&) { return DagAnswer(components); }});
+  ASSIGN_OR_RETURN(debug_http_, metrics::HttpServer::Start(std::move(debug)));
+  spdlog::info("serving /debug/dag on {}:{}", config.debug_http_address, debug_http_->port());
+  return absl::OkStatus();
+}
+
 int ContourServer::xds_port() const {
   absl::MutexLock lock(&grpc_mu_);
   return grpc_ == nullptr ? 0 : grpc_->port();
@@ -204,6 +245,8 @@ ContourServer::~ContourServer() { Stop(); }
 void ContourServer::Stop() {
   if (stopped_) return;
   stopped_ = true;
+  if (debug_http_) debug_http_->Shutdown();
+  if (http_) http_->Shutdown();
   opener_.request_stop();
   if (opener_.joinable()) opener_.join();
   {

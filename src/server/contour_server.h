@@ -17,6 +17,9 @@
 #include "leadership/clock.h"
 #include "leadership/leader_elector.h"
 #include "leadership/lock.h"
+#include "metrics/http_server.h"
+#include "metrics/registry.h"
+#include "server/build_recorder.h"
 #include "server/kubernetes_source.h"
 #include "server/manifest_watcher.h"
 #include "server/xds_publisher.h"
@@ -37,6 +40,10 @@ class ContourServer {
 
   // 0 until the xDS port is open.
   int xds_port() const;
+  // The ports of /metrics and /healthz, and of /debug/dag (chosen when the config says 0).
+  int http_port() const { return http_ == nullptr ? 0 : http_->port(); }
+  int debug_http_port() const { return debug_http_ == nullptr ? 0 : debug_http_->port(); }
+  const metrics::Registry& registry() const { return registry_; }
   // Test hook, never sleeps: true once the xDS port is open.
   bool WaitForServing(absl::Duration timeout) const;
   const xds::XdsServer& xds() const { return *xds_; }
@@ -55,10 +62,14 @@ class ContourServer {
   absl::Status StartKubernetes(const config::ServeConfig& config);
   absl::Status StartElection(const config::ServeConfig& config);
   absl::Status OpenXdsPort(const config::ServeConfig& config);
+  absl::Status StartHttp(const config::ServeConfig& config);
   // Opens or closes the xDS port as the first build and the leadership now say.
   void UpdateServing();
   void CloseXdsPort();
 
+  // First in, last out: the HTTP servers read everything below through it.
+  metrics::Registry registry_;
+  std::unique_ptr<BuildRecorder> recorder_;
   std::unique_ptr<xds::XdsServer> xds_;
   std::unique_ptr<k8s::ApiClient> api_;
   std::unique_ptr<k8s::StatusWriter> status_writer_;
@@ -81,6 +92,9 @@ class ContourServer {
   bool stopped_serving_ ABSL_GUARDED_BY(serving_mu_) = false;
   mutable absl::Mutex grpc_mu_;
   std::unique_ptr<xds::GrpcServer> grpc_ ABSL_GUARDED_BY(grpc_mu_);
+  // Started after everything they read, stopped before it goes.
+  std::unique_ptr<metrics::HttpServer> http_;
+  std::unique_ptr<metrics::HttpServer> debug_http_;
   bool stopped_ = false;
 };
 

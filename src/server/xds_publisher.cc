@@ -5,6 +5,7 @@
 namespace contour::server {
 
 void XdsPublisher::OnBuild(const dag::Dag& dag) {
+  const absl::Time started = absl::Now();
   OnBatchApplied();  // endpoints first: a new cluster finds its assignment
   LogStatusChanges(dag);
   if (status_writer_ != nullptr) {
@@ -26,6 +27,7 @@ void XdsPublisher::OnBuild(const dag::Dag& dag) {
   }
   last_ = *snapshot;
   server_.PublishSnapshot(last_);
+  if (recorder_ != nullptr) recorder_->OnBuild(dag, absl::Now() - started);
 }
 
 void XdsPublisher::OnEndpointsUpsert(const k8s::Endpoints& endpoints) {

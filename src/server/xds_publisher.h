@@ -10,6 +10,7 @@
 
 #include "controller/event_loop.h"
 #include "k8s/status_writer.h"
+#include "server/build_recorder.h"
 #include "translate/translate.h"
 #include "xds/endpoint_table.h"
 #include "xds/server.h"
@@ -24,6 +25,9 @@ class XdsPublisher : public controller::LoopOutputs {
                k8s::StatusWriter* status_writer = nullptr)
       : server_(server), config_(std::move(config)), status_writer_(status_writer) {}
 
+  // Each published build is handed to `recorder` (metrics, /debug/dag); set before the loop runs.
+  void SetRecorder(BuildRecorder* recorder) { recorder_ = recorder; }
+
   void OnBuild(const dag::Dag& dag) override;
   void OnEndpointsUpsert(const k8s::Endpoints& endpoints) override;
   void OnEndpointsDelete(const std::string& namespace_, const std::string& name) override;
@@ -37,6 +41,7 @@ class XdsPublisher : public controller::LoopOutputs {
   xds::XdsServer& server_;
   const translate::TranslateConfig config_;
   k8s::StatusWriter* const status_writer_;
+  BuildRecorder* recorder_ = nullptr;
   void Merge(xds::EndpointChanges changes);
 
   xds::EndpointTable endpoints_;

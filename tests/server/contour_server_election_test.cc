@@ -55,6 +55,8 @@ class ElectionTest : public ::testing::Test {
     config::ServeConfig config;
     config.kubeconfig = kubeconfig_;
     config.xds_port = 0;
+    config.http_port = 0;
+    config.debug_http_port = 0;
     config.insecure = true;
     config.leader_election.enabled = true;
     config.leader_election.lock = lock;

@@ -74,6 +74,8 @@ TEST(ContourServerKubernetesTest, ServesWhatTheApiServerHoldsAndWritesStatus) {
   config::ServeConfig config;
   config.kubeconfig = dir.Write("kubeconfig", api.Kubeconfig());
   config.xds_port = 0;
+  config.http_port = 0;
+  config.debug_http_port = 0;
   config.insecure = true;
   absl::StatusOr<std::unique_ptr<ContourServer>> server = ContourServer::Start(config);
   ASSERT_TRUE(server.ok()) << server.status();
@@ -125,6 +127,8 @@ TEST(ContourServerKubernetesTest, ServesNothingUntilTheApiServerAnswers) {
   config::ServeConfig config;
   config.kubeconfig = dir.Write("kubeconfig", api.Kubeconfig());
   config.xds_port = 0;
+  config.http_port = 0;
+  config.debug_http_port = 0;
   config.insecure = true;
   absl::StatusOr<std::unique_ptr<ContourServer>> server = ContourServer::Start(config);
   ASSERT_TRUE(server.ok()) << server.status();
