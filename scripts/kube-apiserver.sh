@@ -16,7 +16,8 @@
 #   kubeconfig              server https://127.0.0.1:PORT, the CA, a bearer token (system:masters)
 #   kubeconfig-client-cert  the same with a client certificate (system:masters) instead
 #   etcd.log apiserver.log  the servers' logs; etcd/ is etcd's data
-#   audit.log               every write (create, update, patch, delete) as JSON lines
+#   audit.log               every write (create, update, patch, delete), and every request by
+#                           a service account, as JSON lines
 #   etcd.pid apiserver.pid state pki/ audit-policy.yaml
 # Both servers listen on 127.0.0.1 only. `build` prints the binary's path as its last line; every
 # command exits 1 with an "ERROR:" line on stderr when it cannot do its job.
@@ -484,7 +485,8 @@ launch_apiserver() {
   # shellcheck disable=SC2154  # authz comes from $DIR/state
   pki="$DIR/pki"
   # Every write, with its user agent, in $DIR/audit.log (one JSON object a line): tests count
-  # what a controller wrote, such as its status patches.
+  # what a controller wrote, such as its status patches. Service accounts' reads are logged too,
+  # so a test can show that nothing a deployed component asked for was refused.
   cat >"$DIR/audit-policy.yaml" <<EOF
 apiVersion: audit.k8s.io/v1
 kind: Policy
@@ -493,6 +495,8 @@ omitStages:
 rules:
 - level: Metadata
   verbs: [create, update, patch, delete, deletecollection]
+- level: Metadata
+  userGroups: ["system:serviceaccounts"]
 - level: None
 EOF
   issuer=https://kubernetes.default.svc.cluster.local

@@ -257,7 +257,7 @@ ok
 
 # --- contour serve on any port ----------------------------------------------------------------
 step="contour serve starts and logs its xDS port"
-"$bin" serve --manifests "$manifests" --insecure --xds-port 0 >"$work/contour.log" 2>&1 &
+"$bin" serve --manifests "$manifests" --insecure --xds-port 0 --http-port 0 --debug-http-port 0 >"$work/contour.log" 2>&1 &
 contour_pid=$!
 pids="$pids $contour_pid"
 wait_for_line "$work/contour.log" 'serving xDS on 127\.0\.0\.1:[0-9]+' "$deadline" "$contour_pid"

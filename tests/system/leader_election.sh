@@ -59,7 +59,7 @@ repo=$(cd "$2" && pwd)
 # start_contour NAME: starts one instance.
 start_contour() {
   POD_NAME="contour-$1" "$bin" serve --kubeconfig "$work/kubeconfig" -c "$work/contour.yaml" \
-    --enable-leader-election --insecure --xds-port 0 >"$work/$1.log" 2>&1 3>&- &
+    --enable-leader-election --insecure --xds-port 0 --http-port 0 --debug-http-port 0 >"$work/$1.log" 2>&1 3>&- &
   pids="$pids $!"
 }
 

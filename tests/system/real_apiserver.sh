@@ -521,9 +521,9 @@ ok
 echo "     $objects objects in $(files "$repo"/examples/*.yaml) files"
 
 # --- 5. contour serve --------------------------------------------------------------------------
-step="5. contour serve --kubeconfig --insecure --xds-port 0 syncs and logs its port"
+step="5. contour serve --kubeconfig --insecure --xds-port 0 --http-port 0 --debug-http-port 0 syncs and logs its port"
 : >"$work/contour.log"
-"$bin" serve --kubeconfig "$kube/kubeconfig" --insecure --xds-port 0 \
+"$bin" serve --kubeconfig "$kube/kubeconfig" --insecure --xds-port 0 --http-port 0 --debug-http-port 0 \
   >>"$work/contour.log" 2>&1 3>&- &
 contour_pid=$!
 pids="$pids $contour_pid"

@@ -90,7 +90,7 @@ EOF
   pids=""
   for name in one two; do
     POD_NAME="contour-$name" "$bin" serve --kubeconfig "$kube/kubeconfig" \
-      -c "$work/contour-$lock.yaml" --enable-leader-election --insecure --xds-port 0 \
+      -c "$work/contour-$lock.yaml" --enable-leader-election --insecure --xds-port 0 --http-port 0 --debug-http-port 0 \
       >"$work/$lock-$name.log" 2>&1 &
     pids="$pids $!"
   done

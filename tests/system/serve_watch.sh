@@ -311,11 +311,11 @@ app_cluster=default/app/80/da39a3ee5e
 other_cluster=default/other/80/da39a3ee5e
 
 # --- 1. contour serve on a directory of manifests ----------------------------------------------
-step="1. contour serve --manifests DIR --insecure --xds-port 0 starts and logs its port"
+step="1. contour serve --manifests DIR --insecure --xds-port 0 --http-port 0 --debug-http-port 0 starts and logs its port"
 app_manifest app.example.com 80 >"$manifests/app.yaml"
 endpoints app 10.0.0.1 >"$manifests/app-endpoints.yaml"
 : >"$work/contour.log"
-"$bin" serve --manifests "$manifests" --insecure --xds-port 0 >>"$work/contour.log" 2>&1 3>&- &
+"$bin" serve --manifests "$manifests" --insecure --xds-port 0 --http-port 0 --debug-http-port 0 >>"$work/contour.log" 2>&1 3>&- &
 contour_pid=$!
 pids="$pids $contour_pid"
 watched="$watched contour=$contour_pid"

@@ -1,13 +1,13 @@
 # Sourced by the leader-election system tests: which `contour serve` processes have their xDS
-# port open. The ports are the ground truth, as `ss` lists each process's listening sockets;
-# contour opens no other listening port yet. The caller defines `pids` (the contour processes)
-# and `fail`.
+# port open. The ports are the ground truth, as `ss` lists each process's listening sockets:
+# every instance listens for /metrics and /debug/dag from start to exit, so a third listening
+# socket is the xDS port. The caller defines `pids` (the contour processes) and `fail`.
 
 # now_ms: milliseconds since the epoch.
 now_ms() { date +%s%3N; }
 
-# serving PID: the process listens on a TCP port.
-serving() { ss -ltnpH 2>/dev/null | grep -q "pid=$1,"; }
+# serving PID: the process listens on a TCP port besides its two HTTP ones.
+serving() { [ "$(ss -ltnpH 2>/dev/null | grep -c "pid=$1,")" -ge 3 ]; }
 
 # count_serving: how many of $pids serve; fails when two do. max_serving keeps the most seen.
 max_serving=0
