@@ -18,18 +18,9 @@
 namespace contour::certgen {
 namespace {
 
-struct BioDeleter {
-  void operator()(BIO* bio) const { BIO_free(bio); }
-};
-struct BignumDeleter {
-  void operator()(BIGNUM* bn) const { BN_free(bn); }
-};
-struct ExtensionDeleter {
-  void operator()(X509_EXTENSION* ext) const { X509_EXTENSION_free(ext); }
-};
-using BioPtr = std::unique_ptr<BIO, BioDeleter>;
-using BignumPtr = std::unique_ptr<BIGNUM, BignumDeleter>;
-using ExtensionPtr = std::unique_ptr<X509_EXTENSION, ExtensionDeleter>;
+using openssl::BignumPtr;
+using openssl::BioPtr;
+using openssl::ExtensionPtr;
 
 // Drains OpenSSL's thread-local error queue into one message, so that a later, unrelated
 // failure does not report these errors as its own.
@@ -213,7 +204,7 @@ absl::StatusOr<GeneratedCertificates> GenerateCertificates(const CertificateOpti
 absl::StatusOr<CertPtr> ParseCertificatePem(std::string_view pem) {
   if (pem.size() > INT_MAX) return absl::InvalidArgumentError("PEM too large");
   ERR_clear_error();
-  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  BioPtr bio = openssl::MemoryBio(pem);
   if (bio == nullptr) return OpenSslError("BIO_new_mem_buf");
   CertPtr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
   if (cert == nullptr) return OpenSslError("reading a PEM certificate");
@@ -223,7 +214,7 @@ absl::StatusOr<CertPtr> ParseCertificatePem(std::string_view pem) {
 absl::StatusOr<KeyPtr> ParsePrivateKeyPem(std::string_view pem) {
   if (pem.size() > INT_MAX) return absl::InvalidArgumentError("PEM too large");
   ERR_clear_error();
-  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  BioPtr bio = openssl::MemoryBio(pem);
   if (bio == nullptr) return OpenSslError("BIO_new_mem_buf");
   // An empty passphrase rather than none: with none, OpenSSL would prompt on the terminal for an
   // encrypted key.

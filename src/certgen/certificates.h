@@ -17,17 +17,12 @@
 #include "absl/status/statusor.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/openssl_ptr.h"
 
 namespace contour::certgen {
 
-struct EvpPkeyDeleter {
-  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
-};
-struct X509Deleter {
-  void operator()(X509* cert) const { X509_free(cert); }
-};
-using KeyPtr = std::unique_ptr<EVP_PKEY, EvpPkeyDeleter>;
-using CertPtr = std::unique_ptr<X509, X509Deleter>;
+using KeyPtr = openssl::KeyPtr;
+using CertPtr = openssl::CertPtr;
 
 constexpr char kCaCommonName[] = "Project Contour";
 constexpr char kContourService[] = "contour";

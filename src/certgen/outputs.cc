@@ -1,10 +1,5 @@
 #include "certgen/outputs.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <filesystem>
 #include <system_error>
 #include <utility>
@@ -13,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
+#include "common/atomic_file.h"
 #include "common/status_macros.h"
 #include "yaml-cpp/yaml.h"
 
@@ -21,41 +17,6 @@ namespace {
 
 constexpr char kOpaque[] = "Opaque";
 constexpr char kTls[] = "kubernetes.io/tls";
-
-absl::Status ErrnoError(absl::string_view what, absl::string_view path) {
-  return absl::UnavailableError(absl::StrCat(
-      what, " ", path, ": ", std::error_code(errno, std::generic_category()).message()));
-}
-
-absl::Status WriteAll(int fd, const std::string& text, const std::string& path) {
-  size_t written = 0;
-  while (written < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoError("writing", path);
-    }
-    written += static_cast<size_t>(n);
-  }
-  return absl::OkStatus();
-}
-
-// A temporary file beside `path` (mkstemp makes it 0600, so a key is never readable by others,
-// not even briefly), given its mode, synced and renamed over `path`.
-absl::Status WriteFileAtomically(const std::string& path, const std::string& text, mode_t mode) {
-  std::string temp = path + ".tmp-XXXXXX";
-  const int fd = ::mkstemp(temp.data());
-  if (fd < 0) return ErrnoError("creating a temporary file for", path);
-  absl::Status status = WriteAll(fd, text, path);
-  if (status.ok() && ::fchmod(fd, mode) != 0) status = ErrnoError("setting the mode of", path);
-  if (status.ok() && ::fsync(fd) != 0) status = ErrnoError("syncing", path);
-  if (::close(fd) != 0 && status.ok()) status = ErrnoError("closing", path);
-  if (status.ok() && ::rename(temp.c_str(), path.c_str()) != 0) {
-    status = ErrnoError("renaming a temporary file to", path);
-  }
-  if (!status.ok()) ::unlink(temp.c_str());
-  return status;
-}
 
 absl::Status MakeDirectory(const std::string& dir) {
   std::error_code error;

@@ -20,6 +20,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "common/openssl_ptr.h"
 #include "common/status_macros.h"
 #include "k8s/curl_lines.h"
 #include "spdlog/spdlog.h"
@@ -38,21 +39,6 @@ bool ConsumePrefix(std::string_view* s, std::string_view prefix) {
 
 // --- Checking the configuration up front -------------------------------------------------------
 
-struct BioDeleter {
-  void operator()(BIO* bio) const { BIO_free(bio); }
-};
-struct X509Deleter {
-  void operator()(X509* x) const { X509_free(x); }
-};
-struct PkeyDeleter {
-  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
-};
-
-std::unique_ptr<BIO, BioDeleter> MemoryBio(const std::string& pem) {
-  return std::unique_ptr<BIO, BioDeleter>(
-      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-}
-
 // OpenSSL reports through a thread-local queue; leave it empty for whoever uses it next.
 std::string DrainOpenSslErrors() {
   std::string message;
@@ -68,7 +54,7 @@ std::string DrainOpenSslErrors() {
 absl::Status CheckPem(const RestConfig& config) {
   absl::Status status;
   if (!config.ca_pem.empty()) {
-    auto bio = MemoryBio(config.ca_pem);
+    auto bio = openssl::MemoryBio(config.ca_pem);
     int certificates = 0;
     while (X509* cert = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
       X509_free(cert);
@@ -85,16 +71,14 @@ absl::Status CheckPem(const RestConfig& config) {
         absl::StrCat(config.source, ": a client certificate and its key must be given together"));
   }
   if (config.client_cert_pem.empty()) return absl::OkStatus();
-  auto cert_bio = MemoryBio(config.client_cert_pem);
-  std::unique_ptr<X509, X509Deleter> cert(
-      PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr));
+  auto cert_bio = openssl::MemoryBio(config.client_cert_pem);
+  openssl::CertPtr cert(PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr));
   if (cert == nullptr) {
     return absl::InvalidArgumentError(
         absl::StrCat(config.source, ": the client certificate is not PEM: ", DrainOpenSslErrors()));
   }
-  auto key_bio = MemoryBio(config.client_key_pem);
-  std::unique_ptr<EVP_PKEY, PkeyDeleter> key(
-      PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr));
+  auto key_bio = openssl::MemoryBio(config.client_key_pem);
+  openssl::KeyPtr key(PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr));
   if (key == nullptr) {
     return absl::InvalidArgumentError(
         absl::StrCat(config.source, ": the client key is not PEM: ", DrainOpenSslErrors()));
