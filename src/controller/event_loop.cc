@@ -78,6 +78,11 @@ uint64_t EventLoop::events_applied() const {
   return applied_;
 }
 
+uint64_t EventLoop::secret_waits_expired() const {
+  absl::MutexLock lock(&mu_);
+  return secret_waits_expired_;
+}
+
 bool EventLoop::stopping() const {
   absl::MutexLock lock(&mu_);
   return stop_;
@@ -101,14 +106,16 @@ void EventLoop::Run() {
   // Pending build time; none when nothing needs building (or before every source has synced).
   std::optional<absl::Time> build_at;
   if (unsynced_sources_.empty()) build_at = absl::Now();
+  // When to look again if no event comes: the build time, or later while Secrets are awaited.
+  std::optional<absl::Time> wake_at = build_at;
   bool built = false;
   for (;;) {
     std::vector<Event> batch;
     {
       absl::MutexLock lock(&mu_);
       auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stop_ || !queue_.empty(); };
-      if (build_at.has_value()) {
-        mu_.AwaitWithDeadline(absl::Condition(&ready), *build_at);
+      if (wake_at.has_value()) {
+        mu_.AwaitWithDeadline(absl::Condition(&ready), *wake_at);
       } else {
         mu_.Await(absl::Condition(&ready));
       }
@@ -119,7 +126,7 @@ void EventLoop::Run() {
     bool rebuild = false;
     for (Event& event : batch) rebuild = Apply(event) || rebuild;
     size_t applied = batch.size();
-    if (RequestNewlyWantedSecrets()) {
+    if (RequestNewlyWantedSecrets(absl::Now())) {
       // A supplier that answers at once has queued the Secrets: apply them before building, so
       // the build does not serve their hosts without TLS for a holdoff.
       std::vector<Event> answers;
@@ -130,7 +137,7 @@ void EventLoop::Run() {
       }
       for (Event& event : answers) rebuild = Apply(event) || rebuild;
       applied += answers.size();
-      RequestNewlyWantedSecrets();  // what the events taken with the answers want
+      RequestNewlyWantedSecrets(absl::Now());  // what the events taken with the answers want
     }
     events_since_build_ += applied;
     outputs_.OnBatchApplied();
@@ -138,16 +145,22 @@ void EventLoop::Run() {
     const absl::Time now = absl::Now();
     if (unsynced_sources_.empty()) {
       if (!built) {
-        build_at = now;  // the first build after sync waits for nothing
+        build_at = now;  // the first build after sync waits for nothing but awaited Secrets
       } else if (rebuild) {
         build_at = debouncer_.OnEvent(now);
       }
     }
+    std::optional<absl::Time> awaiting;
     if (build_at.has_value() && *build_at <= now) {
-      BuildAndPublish();
-      built = true;
-      build_at.reset();
+      awaiting = AwaitingSecretsUntil(now);
+      if (!awaiting.has_value()) {
+        BuildAndPublish();
+        built = true;
+        build_at.reset();
+      }
     }
+    wake_at = build_at;
+    if (awaiting.has_value()) wake_at = std::max(*build_at, *awaiting);
 
     absl::MutexLock lock(&mu_);
     applied_ += applied;
@@ -160,6 +173,9 @@ bool EventLoop::Apply(Event& event) {
       outputs_.OnEndpointsUpsert(*endpoints);
       return false;
     }
+    if (const auto* secret = std::get_if<k8s::Secret>(&upsert->object)) {
+      Answered({secret->metadata.namespace_, secret->metadata.name});
+    }
     return cache_.Update(std::move(upsert->object));
   }
   if (auto* del = std::get_if<DeleteEvent>(&event)) {
@@ -167,6 +183,8 @@ bool EventLoop::Apply(Event& event) {
       outputs_.OnEndpointsDelete(del->namespace_, del->name);
       return false;
     }
+    // Also how a supplier says it cannot supply a Secret: the cache never held it, so no build.
+    if (del->kind == "Secret") Answered({del->namespace_, del->name});
     return cache_.Remove(del->kind, del->namespace_, del->name);
   }
   const std::string& source = std::get<SyncedEvent>(event).source;
@@ -178,15 +196,45 @@ bool EventLoop::Apply(Event& event) {
   return false;
 }
 
-bool EventLoop::RequestNewlyWantedSecrets() {
+bool EventLoop::RequestNewlyWantedSecrets(absl::Time now) {
   const std::vector<dag::ObjectKey> wanted_now = cache_.SecretsWanted();  // sorted
   std::vector<dag::ObjectKey> newly;
   std::set_difference(wanted_now.begin(), wanted_now.end(), secrets_wanted_.begin(),
                       secrets_wanted_.end(), std::back_inserter(newly));
   secrets_wanted_ = std::set<dag::ObjectKey>(wanted_now.begin(), wanted_now.end());
+  // A Secret nothing references any more (or that the cache now holds) is not worth a wait.
+  std::erase_if(secrets_awaited_,
+                [this](const auto& entry) { return !secrets_wanted_.contains(entry.first); });
   if (supplier_ == nullptr || newly.empty()) return false;
+  if (supplier_->AnswersEveryKey() && options_.secret_wait > absl::ZeroDuration()) {
+    // Before asking: an answer given from inside SupplySecrets is applied after this.
+    for (const dag::ObjectKey& key : newly) secrets_awaited_[key] = now + options_.secret_wait;
+  }
   supplier_->SupplySecrets(newly);
   return true;
+}
+
+void EventLoop::Answered(const dag::ObjectKey& key) { secrets_awaited_.erase(key); }
+
+std::optional<absl::Time> EventLoop::AwaitingSecretsUntil(absl::Time now) {
+  std::optional<absl::Time> earliest;
+  uint64_t expired = 0;
+  for (auto it = secrets_awaited_.begin(); it != secrets_awaited_.end();) {
+    if (it->second <= now) {
+      spdlog::warn("Secret {}/{} was asked for {} ago and has not arrived: building without it",
+                   it->first.first, it->first.second, absl::FormatDuration(options_.secret_wait));
+      it = secrets_awaited_.erase(it);
+      ++expired;
+      continue;
+    }
+    if (!earliest.has_value() || it->second < *earliest) earliest = it->second;
+    ++it;
+  }
+  if (expired > 0) {
+    absl::MutexLock lock(&mu_);
+    secret_waits_expired_ += expired;
+  }
+  return earliest;
 }
 
 void EventLoop::BuildAndPublish() {

@@ -54,13 +54,21 @@ class ObjectSink {
 
 // The cache keeps no Secret that nothing referenced when it arrived; when one becomes referenced
 // the loop asks the source that holds it to send it again (through ObjectSink::Upsert). Called on
-// the loop's thread, with no lock of the loop held; a source that lacks a key ignores it.
+// the loop's thread, with no lock of the loop held; a source that lacks a key ignores it, unless
+// it answers every key (below).
 class SecretSupplier {
  public:
   virtual ~SecretSupplier() = default;
 
   // (namespace, name) of each Secret, sorted.
   virtual void SupplySecrets(const std::vector<dag::ObjectKey>& keys) = 0;
+
+  // True when every key asked for is answered, soon, through the sink: Upsert with the Secret,
+  // or Delete("Secret", namespace, name) when it cannot be supplied (absent, or not TLS
+  // material). The loop then holds its next build until the answers are in (bounded by a
+  // deadline), so that a host does not go out without its certificate for one build. A supplier
+  // that ignores what it lacks must say false: the loop would wait for the deadline in vain.
+  virtual bool AnswersEveryKey() const { return false; }
 };
 
 }  // namespace contour::controller

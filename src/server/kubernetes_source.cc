@@ -1,6 +1,5 @@
 #include "server/kubernetes_source.h"
 
-#include <map>
 #include <set>
 #include <utility>
 
@@ -53,10 +52,9 @@ void KubernetesSource::Stop() {
 void KubernetesSource::SupplySecrets(const std::vector<dag::ObjectKey>& keys) {
   interest_.Add(keys);
   absl::MutexLock lock(&mu_);
-  // Before the Secrets are listed, the list itself delivers what is wanted.
-  if (!secret_forwarders_.empty()) {
-    supply_queue_.insert(supply_queue_.end(), keys.begin(), keys.end());
-  }
+  // Before the Secrets are listed too: Run answers these once the lists are complete (the list
+  // also asks for the wanted Secrets it sees, but one it read before this call it would miss).
+  supply_queue_.insert(supply_queue_.end(), keys.begin(), keys.end());
 }
 
 bool KubernetesSource::synced() const {
@@ -133,6 +131,16 @@ KubernetesSource::Watched& KubernetesSource::Watch(k8s::ResourceSpec spec) {
   return watched;
 }
 
+ObjectForwarder* KubernetesSource::SecretForwarderFor(const std::string& namespace_) const {
+  absl::MutexLock lock(&mu_);
+  const std::vector<std::string>& namespaces = options_.secret_namespaces;
+  if (namespaces.empty()) return secret_forwarders_.empty() ? nullptr : secret_forwarders_[0];
+  for (size_t i = 0; i < secret_forwarders_.size() && i < namespaces.size(); ++i) {
+    if (namespaces[i] == namespace_) return secret_forwarders_[i];
+  }
+  return nullptr;
+}
+
 bool KubernetesSource::WaitForSynced(std::stop_token stop) {
   std::vector<ObjectForwarder*> forwarders;
   {
@@ -189,11 +197,17 @@ void KubernetesSource::Run(std::stop_token stop) {
   }
   if (!WaitForSynced(stop)) return;
   // The Secrets wanted so far, whole, before the first build: it must not serve their hosts
-  // without TLS.
-  std::vector<dag::ObjectKey> wanted;
+  // without TLS. One that the complete lists lack does not exist: answered without a request.
+  std::set<dag::ObjectKey> asked;
   {
     absl::MutexLock lock(&mu_);
-    wanted.swap(supply_queue_);
+    asked.insert(supply_queue_.begin(), supply_queue_.end());
+    supply_queue_.clear();
+  }
+  std::vector<dag::ObjectKey> wanted;
+  for (const dag::ObjectKey& key : asked) {
+    ObjectForwarder* forwarder = SecretForwarderFor(key.first);
+    if (forwarder == nullptr || !forwarder->AnswerIfUnknown(key)) wanted.push_back(key);
   }
   FetchSecrets(stop, wanted);
   if (stop.stop_requested()) return;
@@ -227,21 +241,16 @@ void KubernetesSource::Run(std::stop_token stop) {
 
 void KubernetesSource::FetchSecrets(std::stop_token stop,
                                     const std::vector<dag::ObjectKey>& requested) {
-  std::map<std::string, ObjectForwarder*> by_namespace;
-  {
-    absl::MutexLock lock(&mu_);
-    const std::vector<std::string>& namespaces = options_.secret_namespaces;
-    for (size_t i = 0; i < secret_forwarders_.size(); ++i) {
-      by_namespace[namespaces.empty() ? "" : namespaces[i]] = secret_forwarders_[i];
-    }
-  }
-  auto forwarder_for = [&](const std::string& namespace_) -> ObjectForwarder* {
-    auto it = by_namespace.find(options_.secret_namespaces.empty() ? "" : namespace_);
-    return it == by_namespace.end() ? nullptr : it->second;
+  auto forwarder_for = [this](const std::string& namespace_) {
+    return SecretForwarderFor(namespace_);
   };
   std::set<dag::ObjectKey> keys(requested.begin(), requested.end());
-  std::erase_if(keys,
-                [&](const dag::ObjectKey& key) { return forwarder_for(key.first) == nullptr; });
+  std::erase_if(keys, [&](const dag::ObjectKey& key) {
+    if (forwarder_for(key.first) != nullptr) return false;
+    // Not watched there: never supplied. Said at once, so that no build waits for it.
+    sink_.Delete("Secret", key.first, key.second);
+    return true;
+  });
   if (keys.empty()) return;
 
   if (keys.size() > options_.secret_list_threshold) {
@@ -271,8 +280,11 @@ void KubernetesSource::FetchSecrets(std::stop_token stop,
         }
         break;
       }
-      // Not there (yet): the watch sends it when it appears, for it is wanted now.
-      if (response.ok() && response->status == 404) break;
+      // Not there (yet): said at once; the watch sends it when it appears, for it is wanted now.
+      if (response.ok() && response->status == 404) {
+        forwarder_for(key.first)->Absent(key);
+        break;
+      }
       const std::string why = response.ok() ? absl::StrCat("HTTP ", response->status)
                                             : std::string(response.status().message());
       spdlog::warn("fetching Secret {}/{}: {}{}", key.first, key.second, why,
@@ -328,8 +340,11 @@ void KubernetesSource::ListSecrets(
       continue_token = list.value("metadata", nlohmann::json::object()).value("continue", "");
     } while (!continue_token.empty());
   }
-  // What complete lists did not have does not exist (yet): the watch sends it when it appears.
-  if (complete) keys.clear();
+  // What complete lists did not have does not exist (yet): said at once; the watch sends it when
+  // it appears.
+  if (!complete) return;
+  for (const dag::ObjectKey& key : keys) forwarder_for(key.first)->Absent(key);
+  keys.clear();
 }
 
 }  // namespace contour::server

@@ -7,6 +7,14 @@
 // wants before the Secrets are listed; then Synced("kubernetes"). Secrets asked for later are
 // fetched one by one (or listed, when many are asked for at once).
 //
+// Every Secret asked for is answered (AnswersEveryKey), so that the event loop can hold a build
+// until it has them: with the Secret, or with a Delete("Secret", ...) when there is none to give
+// (the server does not have it, it is not TLS material, or its namespace is not watched). At
+// start-up a Secret the complete list lacks is answered at once; later one is always asked of
+// the server, for the Secret watch may not yet have seen one created just before the object
+// that references it. A fetch that fails is retried after a backoff and answers nothing
+// meanwhile; the loop's deadline bounds its wait.
+//
 // Ingress is watched in the newest version the server serves (discovery): networking.k8s.io/v1,
 // then v1beta1, then extensions/v1beta1.
 #ifndef CONTOUR_SERVER_KUBERNETES_SOURCE_H_
@@ -65,6 +73,7 @@ class KubernetesSource : public controller::SecretSupplier {
 
   // SecretSupplier: fetched on the source's own thread.
   void SupplySecrets(const std::vector<dag::ObjectKey>& keys) override;
+  bool AnswersEveryKey() const override { return true; }
 
   // Every kind has been listed once (Synced has been sent).
   bool synced() const;
@@ -86,9 +95,11 @@ class KubernetesSource : public controller::SecretSupplier {
   Watched& Watch(k8s::ResourceSpec spec);
   // Waits until every forwarder listed so far has synced; false on stop.
   bool WaitForSynced(std::stop_token stop);
+  // The forwarder of Secrets in that namespace; null when it is not watched (or not yet).
+  ObjectForwarder* SecretForwarderFor(const std::string& namespace_) const;
   void FetchSecrets(std::stop_token stop, const std::vector<dag::ObjectKey>& keys);
-  // Lists Secrets, offering those in `keys` and taking them out of it. Leaves in `keys` only
-  // what a failed list could not look at.
+  // Lists Secrets, offering those in `keys` and taking them out of it; when complete, answers
+  // the rest as absent. Leaves in `keys` only what a failed list could not look at.
   void ListSecrets(std::set<dag::ObjectKey>& keys,
                    const std::function<ObjectForwarder*(const std::string&)>& forwarder_for);
 

@@ -185,19 +185,45 @@ void ObjectForwarder::Offer(nlohmann::json object) {
   entry.fetched_version = version;
   if (!SecretMayMatter(object)) {
     stats_.secrets_irrelevant++;
-    if (!entry.sent_version.empty()) {
-      // It was TLS material and is not any more: as good as gone for the cache.
-      entry.sent_version.clear();
+    // If it was TLS material it is not any more: as good as gone for the cache. If it never was,
+    // the deletion answers the request (the cache never held it: no rebuild).
+    entry.sent_version.clear();
+    stats_.deletes++;
+    sink_.Delete(kind_, key.first, key.second);
+    return;
+  }
+  std::optional<k8s::Object> decoded = Decode(object);
+  if (!decoded.has_value()) {
+    // The sink keeps a good copy it has; with none, it hears that none is coming.
+    if (entry.sent_version.empty()) {
       stats_.deletes++;
       sink_.Delete(kind_, key.first, key.second);
     }
     return;
   }
-  std::optional<k8s::Object> decoded = Decode(object);
-  if (!decoded.has_value()) return;
   entry.sent_version = version;
   stats_.upserts++;
   sink_.Upsert(*std::move(decoded));
+}
+
+bool ObjectForwarder::AnswerIfUnknown(const dag::ObjectKey& key) {
+  absl::MutexLock lock(&mu_);
+  if (known_.contains(key)) return false;
+  // Under the lock, so that an ADDED event for it, which asks for a fetch, comes after.
+  AnswerAbsent(key);
+  return true;
+}
+
+void ObjectForwarder::Absent(const dag::ObjectKey& key) {
+  absl::MutexLock lock(&mu_);
+  if (auto it = known_.find(key); it != known_.end()) it->second.sent_version.clear();
+  AnswerAbsent(key);
+}
+
+void ObjectForwarder::AnswerAbsent(const dag::ObjectKey& key) {
+  stats_.secrets_absent++;
+  stats_.deletes++;
+  sink_.Delete(kind_, key.first, key.second);
 }
 
 bool ObjectForwarder::synced() const {

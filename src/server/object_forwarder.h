@@ -10,6 +10,10 @@
 // kubernetes.io/tls nor carrying ca.crt) is dropped before it is decoded. An API server that
 // ignores the metadata-only request and sends whole Secrets costs bandwidth, nothing else: the
 // payload is dropped unread.
+//
+// The sink waits for an answer to every Secret it asks for (SecretSupplier::AnswersEveryKey): a
+// fetched Secret that is dropped, or one that the server does not have, is answered with a
+// deletion, which the sink ignores when it never held that Secret.
 #ifndef CONTOUR_SERVER_OBJECT_FORWARDER_H_
 #define CONTOUR_SERVER_OBJECT_FORWARDER_H_
 
@@ -49,6 +53,7 @@ struct ForwarderStats {
   uint64_t decode_errors = 0;
   uint64_t secrets_irrelevant = 0;  // fetched, then dropped for their type, never decoded
   uint64_t secrets_unwanted = 0;    // known by name only, never fetched
+  uint64_t secrets_absent = 0;      // asked for, not on the server: answered with a deletion
 
   ForwarderStats& operator+=(const ForwarderStats& other) {
     upserts += other.upserts;
@@ -57,6 +62,7 @@ struct ForwarderStats {
     decode_errors += other.decode_errors;
     secrets_irrelevant += other.secrets_irrelevant;
     secrets_unwanted += other.secrets_unwanted;
+    secrets_absent += other.secrets_absent;
     return *this;
   }
 };
@@ -77,7 +83,15 @@ class ObjectForwarder : public k8s::ReflectorHandler {
   void OnWatchEvent(k8s::WatchEventType type, nlohmann::json object) override;
 
   // A Secret fetched whole on request: sent unless the watch has already seen a newer version.
+  // One dropped for its type, or undecodable with nothing sent before, is answered with a
+  // deletion.
   void Offer(nlohmann::json object);
+  // Metadata mode, for a Secret asked for once this forwarder's list is complete: when the watch
+  // has never seen it, answers with a deletion and returns true; false when it is worth a fetch.
+  bool AnswerIfUnknown(const dag::ObjectKey& key);
+  // Metadata mode: a Secret asked for that the server does not have (a fetch found nothing, or a
+  // complete list lacked it) is answered with a deletion. A copy the sink had is gone with it.
+  void Absent(const dag::ObjectKey& key);
 
   // A complete list has been applied.
   bool synced() const;
@@ -97,6 +111,8 @@ class ObjectForwarder : public k8s::ReflectorHandler {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Sends a deletion if the sink may hold the object, and forgets it.
   void Forget(const dag::ObjectKey& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A deletion that answers a request: the sink does not get the Secret (or loses it).
+  void AnswerAbsent(const dag::ObjectKey& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool metadata_mode() const { return fetch_ != nullptr; }
 
   const std::string kind_;

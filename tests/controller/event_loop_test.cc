@@ -1,7 +1,8 @@
-// EventLoop: sync gating, coalescing, endpoints bypass, secret re-supply and shutdown. Every wait
-// is on a condition; assertions about build counts hold whatever the timing (a zero holdoff makes
-// a scheduled build happen inside the batch, so Flush covers it; a closed gate holds the loop
-// still while a burst queues up).
+// EventLoop: sync gating, coalescing, endpoints bypass, secret re-supply (and waiting for the
+// Secrets asked for) and shutdown. Every wait is on a condition; assertions about build counts
+// hold whatever the timing (a zero holdoff makes a scheduled build happen inside the batch, so
+// Flush covers it; a closed gate holds the loop still while a burst queues up; an hour's
+// secret_wait holds a build until the test answers).
 #include "controller/event_loop.h"
 
 #include <string>
@@ -14,6 +15,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/dag/dag_test_objects.h"
+#include "tests/dag/ingressroute_test_objects.h"
 
 namespace contour::controller {
 namespace {
@@ -57,18 +59,34 @@ k8s::Endpoints MakeEndpoints(const std::string& name) {
   return endpoints;
 }
 
+// IngressRoute default/secure: the root of secure.example.com over TLS with default/<secret>,
+// routing to default/svc:80.
+k8s::IngressRoute TlsRoute(const std::string& secret) {
+  return dag::irtest::WithTls(
+      dag::irtest::IR("default", "secure", "secure.example.com",
+                      {dag::irtest::RouteTo("/", {dag::irtest::Svc("svc", 80)})}),
+      secret);
+}
+
 // Records what the loop emits. While the gate is closed, OnBuild blocks (holding the loop still).
 class FakeOutputs : public LoopOutputs {
  public:
   struct Build {
     std::vector<std::string> http_hosts;
     std::vector<std::string> https_hosts;
+    std::vector<std::string> statuses;  // "namespace/name: current_status (description)"
+    absl::Time at;
   };
 
   void OnBuild(const dag::Dag& dag) override {
     Build build;
+    build.at = absl::Now();
     for (const auto& [name, vhost] : dag.http_hosts) build.http_hosts.push_back(name);
     for (const auto& [name, vhost] : dag.https_hosts) build.https_hosts.push_back(name);
+    for (const dag::Status& status : dag.statuses) {
+      build.statuses.push_back(status.namespace_ + "/" + status.name + ": " +
+                               status.current_status + " (" + status.description + ")");
+    }
     absl::MutexLock lock(&mu_);
     builds_.push_back(std::move(build));
     ++blocked_;
@@ -120,10 +138,12 @@ class FakeOutputs : public LoopOutputs {
   std::vector<std::string> endpoints_calls_ ABSL_GUARDED_BY(mu_);
 };
 
-// Records requests; when given a sink, answers them with the Secrets it holds.
+// Records requests; when given a sink, answers them at once, from inside SupplySecrets, with the
+// Secrets it holds. `answers_every_key` is what it claims (SecretSupplier::AnswersEveryKey).
 class FakeSupplier : public SecretSupplier {
  public:
-  explicit FakeSupplier(ObjectSink* answer_to = nullptr) : answer_to_(answer_to) {}
+  explicit FakeSupplier(ObjectSink* answer_to = nullptr, bool answers_every_key = false)
+      : answer_to_(answer_to), answers_every_key_(answers_every_key) {}
 
   void SupplySecrets(const std::vector<dag::ObjectKey>& keys) override {
     {
@@ -133,13 +153,21 @@ class FakeSupplier : public SecretSupplier {
     if (answer_to_ == nullptr) return;
     for (const dag::ObjectKey& key : keys) answer_to_->Upsert(TlsSecret(key.first, key.second));
   }
+  bool AnswersEveryKey() const override { return answers_every_key_; }
   std::vector<std::vector<dag::ObjectKey>> calls() {
     absl::MutexLock lock(&mu_);
     return calls_;
   }
+  // True once SupplySecrets has been called `n` times.
+  bool WaitForCalls(size_t n) {
+    absl::MutexLock lock(&mu_);
+    auto reached = [this, n]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return calls_.size() >= n; };
+    return mu_.AwaitWithTimeout(absl::Condition(&reached), kGuard);
+  }
 
  private:
   ObjectSink* answer_to_;
+  const bool answers_every_key_;
   absl::Mutex mu_;
   std::vector<std::vector<dag::ObjectKey>> calls_ ABSL_GUARDED_BY(mu_);
 };
@@ -156,6 +184,13 @@ EventLoopOptions Options(std::vector<std::string> sources, absl::Duration holdof
 // Every build happens inside the batch that asks for it, so Flush covers it.
 EventLoopOptions Immediate() {
   return Options({"test"}, absl::ZeroDuration(), absl::ZeroDuration());
+}
+
+// As Immediate, but a build waits up to `secret_wait` for the Secrets just asked for.
+EventLoopOptions ImmediateWaiting(absl::Duration secret_wait) {
+  EventLoopOptions options = Immediate();
+  options.secret_wait = secret_wait;
+  return options;
 }
 
 TEST(EventLoopTest, NothingBuiltBeforeEverySourceSynced) {
@@ -359,22 +394,201 @@ TEST(EventLoopTest, NewlyWantedSecretsAskedOnce) {
 }
 
 // A supplier may answer from inside SupplySecrets (the loop holds no lock while calling it), and
-// an answer given at once is applied before the build, which then serves the host with TLS.
+// an answer given at once is applied before the build, which then serves the host with TLS. One
+// that answers every key is not waited for beyond that (the hour's secret_wait would show).
 TEST(EventLoopTest, SecretSuppliedAtOnceReachesTheSameBuild) {
+  for (const bool answers_every_key : {false, true}) {
+    SCOPED_TRACE(answers_every_key ? "answers every key" : "may ignore keys");
+    FakeOutputs outputs;
+    EventLoop loop(dag::CacheConfig{}, dag::BuilderConfig{}, outputs,
+                   ImmediateWaiting(absl::Hours(1)));
+    FakeSupplier supplier(&loop, answers_every_key);
+    loop.SetSecretSupplier(&supplier);
+    loop.Start();
+    loop.Synced("test");
+    ASSERT_TRUE(loop.Flush(kGuard));
+    loop.Upsert(TlsIngress());
+    ASSERT_TRUE(loop.Flush(kGuard));
+    const std::vector<FakeOutputs::Build> builds = outputs.builds();
+    ASSERT_EQ(builds.size(), 2u);
+    EXPECT_THAT(builds[1].https_hosts, ElementsAre("secure.example.com"));
+    EXPECT_EQ(supplier.calls().size(), 1u);
+    EXPECT_EQ(loop.events_applied(), 3u);  // Synced, the Ingress, the supplied Secret
+    EXPECT_EQ(loop.secret_waits_expired(), 0u);
+  }
+}
+
+// A supplier that may ignore a key (it lacks the Secret) is not waited for: the build goes out at
+// once, without the Secret, whatever secret_wait says.
+TEST(EventLoopTest, SupplierThatMayIgnoreKeysIsNotWaitedFor) {
   FakeOutputs outputs;
-  EventLoop loop(dag::CacheConfig{}, dag::BuilderConfig{}, outputs, Immediate());
-  FakeSupplier supplier(&loop);
+  FakeSupplier supplier;  // never answers, and says so
+  EventLoop loop(dag::CacheConfig{}, dag::BuilderConfig{}, outputs,
+                 ImmediateWaiting(absl::Hours(1)));
   loop.SetSecretSupplier(&supplier);
   loop.Start();
+  loop.Upsert(Svc());
   loop.Synced("test");
   ASSERT_TRUE(loop.Flush(kGuard));
-  loop.Upsert(TlsIngress());
+  loop.Upsert(TlsRoute("tls"));
+  ASSERT_TRUE(loop.Flush(kGuard));
+  const std::vector<FakeOutputs::Build> builds = outputs.builds();
+  ASSERT_EQ(builds.size(), 2u);
+  EXPECT_THAT(builds[1].statuses,
+              ElementsAre("default/secure: invalid (TLS Secret [tls] not found or is malformed)"));
+  EXPECT_EQ(supplier.calls().size(), 1u);
+}
+
+// The Kubernetes case: a new IngressRoute references a TLS Secret the cache does not hold; the
+// supplier sends it some time later, from its own thread. The build waits for it: one build, and
+// it serves the host with TLS and says the route is valid (not invalid, then valid).
+TEST(EventLoopTest, BuildWaitsForSecretsOnTheirWay) {
+  FakeOutputs outputs;
+  FakeSupplier supplier(nullptr, /*answers_every_key=*/true);  // the test answers, later
+  EventLoop loop(dag::CacheConfig{}, dag::BuilderConfig{}, outputs,
+                 ImmediateWaiting(absl::Hours(1)));
+  loop.SetSecretSupplier(&supplier);
+  loop.Start();
+  loop.Upsert(Svc());
+  loop.Synced("test");
+  ASSERT_TRUE(loop.Flush(kGuard));
+  ASSERT_EQ(loop.builds(), 1u);
+
+  loop.Upsert(TlsRoute("tls"));
+  ASSERT_TRUE(supplier.WaitForCalls(1));
+  EXPECT_THAT(supplier.calls()[0], ElementsAre(dag::ObjectKey{"default", "tls"}));
+  // Held (Flush does not wait for a held build), and endpoints still go through meanwhile.
+  ASSERT_TRUE(loop.Flush(kGuard));
+  loop.Upsert(MakeEndpoints("svc"));
+  ASSERT_TRUE(loop.Flush(kGuard));
+  EXPECT_EQ(loop.builds(), 1u);
+  EXPECT_THAT(outputs.endpoints_calls(), ElementsAre("upsert default/svc"));
+
+  std::thread answer([&loop] { loop.Upsert(TlsSecret("default", "tls")); });
+  answer.join();
+  ASSERT_TRUE(loop.WaitForBuilds(2, kGuard));
   ASSERT_TRUE(loop.Flush(kGuard));
   const std::vector<FakeOutputs::Build> builds = outputs.builds();
   ASSERT_EQ(builds.size(), 2u);
   EXPECT_THAT(builds[1].https_hosts, ElementsAre("secure.example.com"));
+  EXPECT_THAT(builds[1].statuses, ElementsAre("default/secure: valid (valid IngressRoute)"));
+  EXPECT_EQ(loop.secret_waits_expired(), 0u);
+}
+
+// A supplier that says it cannot supply a Secret (a Delete of it) ends the wait at once: the
+// build goes out, without it, long before the hour's secret_wait.
+TEST(EventLoopTest, SecretThatCannotBeSuppliedEndsTheWait) {
+  FakeOutputs outputs;
+  FakeSupplier supplier(nullptr, /*answers_every_key=*/true);
+  EventLoop loop(dag::CacheConfig{}, dag::BuilderConfig{}, outputs,
+                 ImmediateWaiting(absl::Hours(1)));
+  loop.SetSecretSupplier(&supplier);
+  loop.Start();
+  loop.Upsert(Svc());
+  loop.Synced("test");
+  ASSERT_TRUE(loop.Flush(kGuard));
+
+  loop.Upsert(TlsRoute("missing"));
+  ASSERT_TRUE(supplier.WaitForCalls(1));
+  ASSERT_TRUE(loop.Flush(kGuard));
+  EXPECT_EQ(loop.builds(), 1u);  // held for the answer
+
+  loop.Delete("Secret", "default", "missing");
+  ASSERT_TRUE(loop.WaitForBuilds(2, kGuard));
+  ASSERT_TRUE(loop.Flush(kGuard));
+  const std::vector<FakeOutputs::Build> builds = outputs.builds();
+  ASSERT_EQ(builds.size(), 2u);
+  EXPECT_TRUE(builds[1].https_hosts.empty());
+  EXPECT_THAT(builds[1].statuses,
+              ElementsAre("default/secure: invalid (TLS Secret [missing] not found or is "
+                          "malformed)"));
+  EXPECT_EQ(loop.secret_waits_expired(), 0u);
+  EXPECT_EQ(supplier.calls().size(), 1u);  // still wanted: not asked again
+
+  // It appears later: the source sends it (it is wanted), and the host gets TLS.
+  loop.Upsert(TlsSecret("default", "missing"));
+  ASSERT_TRUE(loop.WaitForBuilds(3, kGuard));
+  EXPECT_THAT(outputs.builds()[2].https_hosts, ElementsAre("secure.example.com"));
+}
+
+// A supplier that never answers delays the build by secret_wait, no more: then it goes out
+// without the Secret. (The build cannot come earlier than secret_wait after the Upsert below; how
+// much later does not matter.)
+TEST(EventLoopTest, SecretNeverSuppliedDelaysTheBuildBySecretWaitOnly) {
+  constexpr absl::Duration kWait = absl::Milliseconds(300);
+  FakeOutputs outputs;
+  FakeSupplier supplier(nullptr, /*answers_every_key=*/true);  // and never does
+  EventLoop loop(dag::CacheConfig{}, dag::BuilderConfig{}, outputs, ImmediateWaiting(kWait));
+  loop.SetSecretSupplier(&supplier);
+  loop.Start();
+  loop.Upsert(Svc());
+  loop.Synced("test");
+  ASSERT_TRUE(loop.Flush(kGuard));
+
+  const absl::Time asked = absl::Now();
+  loop.Upsert(TlsRoute("tls"));
+  ASSERT_TRUE(loop.WaitForBuilds(2, kGuard));
+  const std::vector<FakeOutputs::Build> builds = outputs.builds();
+  ASSERT_EQ(builds.size(), 2u);
+  EXPECT_GE(builds[1].at - asked, kWait);
+  EXPECT_THAT(builds[1].statuses,
+              ElementsAre("default/secure: invalid (TLS Secret [tls] not found or is malformed)"));
+  EXPECT_EQ(loop.secret_waits_expired(), 1u);
+
+  // Given up is not asked again, and later builds do not wait for it.
+  loop.Upsert(HostIngress(1));
+  ASSERT_TRUE(loop.Flush(kGuard));
+  EXPECT_EQ(loop.builds(), 3u);
   EXPECT_EQ(supplier.calls().size(), 1u);
-  EXPECT_EQ(loop.events_applied(), 3u);  // Synced, the Ingress, the supplied Secret
+  // When it does come, it is used.
+  loop.Upsert(TlsSecret("default", "tls"));
+  ASSERT_TRUE(loop.WaitForBuilds(4, kGuard));
+  EXPECT_THAT(outputs.builds()[3].https_hosts, ElementsAre("secure.example.com"));
+}
+
+// A Secret that stops being wanted while on its way (its IngressRoute is deleted) is not waited
+// for; nor is one whose reference moves to another Secret, which is waited for instead.
+TEST(EventLoopTest, SecretNoLongerWantedIsNotWaitedFor) {
+  FakeOutputs outputs;
+  FakeSupplier supplier(nullptr, /*answers_every_key=*/true);
+  EventLoop loop(dag::CacheConfig{}, dag::BuilderConfig{}, outputs,
+                 ImmediateWaiting(absl::Hours(1)));
+  loop.SetSecretSupplier(&supplier);
+  loop.Start();
+  loop.Upsert(Svc());
+  loop.Upsert(HostIngress(1));
+  loop.Synced("test");
+  ASSERT_TRUE(loop.Flush(kGuard));
+
+  loop.Upsert(TlsRoute("a"));
+  ASSERT_TRUE(loop.Flush(kGuard));
+  EXPECT_EQ(loop.builds(), 1u);
+  loop.Upsert(TlsRoute("b"));  // "a" no longer wanted; "b" is, and is on its way
+  ASSERT_TRUE(loop.Flush(kGuard));
+  EXPECT_EQ(loop.builds(), 1u);
+  EXPECT_THAT(supplier.calls(), ElementsAre(ElementsAre(dag::ObjectKey{"default", "a"}),
+                                            ElementsAre(dag::ObjectKey{"default", "b"})));
+  loop.Delete("IngressRoute", "default", "secure");  // nothing wants "b" now
+  ASSERT_TRUE(loop.Flush(kGuard));
+  ASSERT_EQ(loop.builds(), 2u);
+  EXPECT_THAT(outputs.builds()[1].http_hosts, ElementsAre(Host(1)));
+  EXPECT_EQ(loop.secret_waits_expired(), 0u);
+}
+
+// Stop does not wait for Secrets on their way.
+TEST(EventLoopTest, StopWhileWaitingForSecrets) {
+  FakeOutputs outputs;
+  FakeSupplier supplier(nullptr, /*answers_every_key=*/true);
+  EventLoop loop(dag::CacheConfig{}, dag::BuilderConfig{}, outputs,
+                 ImmediateWaiting(absl::Hours(1)));
+  loop.SetSecretSupplier(&supplier);
+  loop.Start();
+  loop.Upsert(TlsRoute("tls"));  // asked for before the first build, whichever batch it is in
+  loop.Synced("test");
+  ASSERT_TRUE(supplier.WaitForCalls(1));
+  ASSERT_TRUE(loop.Flush(kGuard));
+  loop.Stop();                   // would hang for an hour if the wait ignored Stop
+  EXPECT_EQ(loop.builds(), 0u);  // the first build, too, waits for what was asked before it
 }
 
 TEST(EventLoopTest, StopJoinsWithEventsPending) {

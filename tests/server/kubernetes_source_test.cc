@@ -1,9 +1,12 @@
 // KubernetesSource against the fake API server: every kind is listed before Synced; Secrets are
-// filtered at the source; Ingress follows discovery; a missing CRD is not fatal; and, over 200
-// random seeds of adds, updates and deletes mixed with cut streams, compactions, restarts, bad
-// JSON and error answers, what the sink holds ends equal to the server's state.
+// filtered at the source; every Secret asked for is answered (sent, or deleted when there is none
+// to give); Ingress follows discovery; a missing CRD is not fatal; and, over 200 random seeds of
+// adds, updates and deletes mixed with cut streams, compactions, restarts, bad JSON and error
+// answers, what the sink holds ends equal to the server's state.
 #include "server/kubernetes_source.h"
 
+#include <algorithm>
+#include <cstddef>
 #include <map>
 #include <memory>
 #include <random>
@@ -34,7 +37,7 @@ class StateSink : public controller::ObjectSink {
     absl::MutexLock lock(&mu_);
     for (k8s::Object& object : changes.upserts) UpsertLocked(object);
     for (controller::ObjectRef& ref : changes.deletes) {
-      state_.erase({ref.kind, ref.namespace_, ref.name});
+      DeleteLocked(ref.kind, ref.namespace_, ref.name);
     }
   }
   void Upsert(k8s::Object object) override {
@@ -43,11 +46,23 @@ class StateSink : public controller::ObjectSink {
   }
   void Delete(std::string kind, std::string namespace_, std::string name) override {
     absl::MutexLock lock(&mu_);
-    state_.erase({kind, namespace_, name});
+    DeleteLocked(kind, namespace_, name);
   }
   void Synced(std::string source) override {
     absl::MutexLock lock(&mu_);
     synced_.push_back(source);
+    secret_log_.push_back("synced");
+  }
+
+  // Secret events in order ("upsert ns/name", "delete ns/name"), and "synced".
+  std::vector<std::string> secret_log() const {
+    absl::MutexLock lock(&mu_);
+    return secret_log_;
+  }
+  bool WaitForSecretLog(size_t n, absl::Duration timeout = kDeadline) {
+    absl::MutexLock lock(&mu_);
+    auto reached = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return secret_log_.size() >= n; };
+    return mu_.AwaitWithTimeout(absl::Condition(&reached), timeout);
   }
 
   bool WaitForState(const State& want, absl::Duration timeout = kDeadline) {
@@ -79,13 +94,22 @@ class StateSink : public controller::ObjectSink {
   void UpsertLocked(const k8s::Object& object) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     const k8s::ObjectMeta& meta = k8s::MetaOf(object);
     state_[{k8s::KindOf(object), meta.namespace_, meta.name}] = meta.resource_version;
-    if (const auto* secret = std::get_if<k8s::Secret>(&object)) secrets_[meta.name] = secret->data;
+    if (const auto* secret = std::get_if<k8s::Secret>(&object)) {
+      secrets_[meta.name] = secret->data;
+      secret_log_.push_back("upsert " + meta.namespace_ + "/" + meta.name);
+    }
+  }
+  void DeleteLocked(const std::string& kind, const std::string& namespace_, const std::string& name)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    state_.erase({kind, namespace_, name});
+    if (kind == "Secret") secret_log_.push_back("delete " + namespace_ + "/" + name);
   }
 
   mutable absl::Mutex mu_;
   State state_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> synced_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::map<std::string, std::string>> secrets_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> secret_log_ ABSL_GUARDED_BY(mu_);
 };
 
 nlohmann::json Meta(const std::string& namespace_, const std::string& name) {
@@ -161,9 +185,12 @@ class KubernetesSourceTest : public ::testing::Test {
     client_ = std::move(made.client);
   }
 
-  void StartSource(KubernetesSourceOptions options = {}) {
+  // `ask_first`: Secrets asked for before the source starts (so before they are listed).
+  void StartSource(KubernetesSourceOptions options = {},
+                   const std::vector<dag::ObjectKey>& ask_first = {}) {
     options.reflector.backoff = {absl::Milliseconds(2), absl::Milliseconds(40), 2.0, 1.0};
     source_ = std::make_unique<KubernetesSource>(*client_, sink_, options);
+    if (!ask_first.empty()) source_->SupplySecrets(ask_first);
     source_->Start();
   }
 
@@ -269,16 +296,92 @@ TEST_F(KubernetesSourceTest, ManySecretsAskedForAtOnceAreListed) {
     keys.emplace_back("ns", name);
     names.insert(name);
   }
+  // And some the server does not have: the complete list answers for them too.
+  for (int i = 0; i < 5; ++i) keys.emplace_back("ns", "missing" + std::to_string(i));
+  std::sort(keys.begin(), keys.end());
   StartSource();
   ASSERT_TRUE(sink_.WaitForSynced());
   server_->ClearRequests();
+  const size_t logged = sink_.secret_log().size();
   source_->SupplySecrets(keys);
-  ASSERT_TRUE(sink_.WaitForState(ServerState(names)));
+  ASSERT_TRUE(sink_.WaitForSecretLog(logged + keys.size()));
+  EXPECT_EQ(sink_.state(), ServerState(names));
+  std::vector<std::string> answers = sink_.secret_log();
+  answers.erase(answers.begin(), answers.begin() + static_cast<std::ptrdiff_t>(logged));
+  std::sort(answers.begin(), answers.end());
+  std::vector<std::string> want;
+  for (const dag::ObjectKey& key : keys) {
+    want.push_back((key.second.starts_with("missing") ? "delete " : "upsert ") + key.first + "/" +
+                   key.second);
+  }
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(answers, want);
   for (const auto& request : server_->Requests()) {
     EXPECT_EQ(request.path.find("/namespaces/ns/secrets/"), std::string::npos)
         << "fetched one by one: " << request.path;
   }
   EXPECT_EQ(source_->stats().secret_fetches, 60u);
+  EXPECT_EQ(source_->stats().forwarded.secrets_absent, 5u);
+}
+
+// The event loop waits for the Secrets it asks for (AnswersEveryKey), so each gets an answer:
+// the Secret, or a deletion when there is none to give. Those asked for before the Secrets are
+// listed are answered before Synced, and what the complete list lacks without asking the server;
+// later ones are asked of the server, whose watch may lag.
+TEST_F(KubernetesSourceTest, EverySecretAskedForIsAnswered) {
+  StartServer();
+  ASSERT_TRUE(server_->Create(Secret("ns", "tls")).ok());
+  ASSERT_TRUE(server_->Create(Secret("ns", "opaque", "Opaque")).ok());
+  ASSERT_TRUE(server_->Create(Secret("elsewhere", "tls")).ok());
+  KubernetesSourceOptions options;
+  options.secret_namespaces = {"ns"};
+
+  struct Row {
+    std::string name;
+    bool before_start;
+    std::vector<dag::ObjectKey> asked;
+    std::vector<std::string> answers;  // sorted
+  };
+  const std::vector<Row> rows = {
+      {"before the Secrets are listed",
+       true,
+       {{"elsewhere", "tls"}, {"ns", "missing"}, {"ns", "opaque"}, {"ns", "tls"}},
+       {"delete elsewhere/tls", "delete ns/missing", "delete ns/opaque", "upsert ns/tls"}},
+      {"once synced",
+       false,
+       {{"elsewhere", "other"}, {"ns", "missing-later"}, {"ns", "opaque"}, {"ns", "tls"}},
+       {"delete elsewhere/other", "delete ns/missing-later", "delete ns/opaque", "upsert ns/tls"}},
+  };
+  for (const Row& row : rows) {
+    SCOPED_TRACE(row.name);
+    const size_t logged = sink_.secret_log().size();
+    if (row.before_start) {
+      StartSource(options, row.asked);
+      ASSERT_TRUE(sink_.WaitForSynced());
+    } else {
+      source_->SupplySecrets(row.asked);
+    }
+    ASSERT_TRUE(sink_.WaitForSecretLog(logged + row.answers.size() + (row.before_start ? 1 : 0)));
+    std::vector<std::string> log = sink_.secret_log();
+    log.erase(log.begin(), log.begin() + static_cast<std::ptrdiff_t>(logged));
+    if (row.before_start) {
+      // Synced comes after every answer.
+      ASSERT_EQ(log.back(), "synced");
+      log.pop_back();
+    }
+    std::sort(log.begin(), log.end());
+    EXPECT_EQ(log, row.answers);
+  }
+  const State state = sink_.state();
+  EXPECT_EQ(state.size(), 1u);
+  EXPECT_TRUE(state.contains({"Secret", "ns", "tls"}));
+  // The Secret the list lacked at start-up was not asked of the server; the later one was.
+  bool asked_missing_later = false;
+  for (const auto& request : server_->Requests()) {
+    EXPECT_FALSE(request.path.ends_with("/secrets/missing")) << request.path;
+    asked_missing_later = asked_missing_later || request.path.ends_with("/secrets/missing-later");
+  }
+  EXPECT_TRUE(asked_missing_later);
 }
 
 TEST_F(KubernetesSourceTest, IngressFollowsDiscovery) {
