@@ -201,6 +201,7 @@ absl::Status ContourServer::OpenXdsPort(const config::ServeConfig& config) {
 absl::Status ContourServer::StartHttp(const config::ServeConfig& config) {
   ObservedComponents components;
   components.xds = xds_.get();
+  components.loop = loop_.get();
   components.builds = recorder_.get();
   components.elector = elector_.get();
   components.kubernetes = kubernetes_.get();

@@ -149,6 +149,15 @@ absl::Status RegisterComponentMetrics(metrics::Registry& registry,
                                       const ObservedComponents& components) {
   RETURN_IF_ERROR(metrics::AddProcessMetrics(registry));
   if (components.xds != nullptr) RETURN_IF_ERROR(RegisterXdsMetrics(registry, *components.xds));
+  if (const controller::EventLoop* loop = components.loop) {
+    RETURN_IF_ERROR(registry.AddCollectedCounter(
+        "contour_dag_builds_total", "DAG builds (each debounced batch of changes is one)",
+        [loop] { return static_cast<double>(loop->builds()); }));
+    RETURN_IF_ERROR(registry.AddCollectedCounter(
+        "contour_secret_waits_expired_total",
+        "Secrets a build stopped waiting for (their source did not answer within 2 s)",
+        [loop] { return static_cast<double>(loop->secret_waits_expired()); }));
+  }
   RETURN_IF_ERROR(RegisterLeaderMetrics(registry, components.elector));
   if (components.kubernetes != nullptr) {
     RETURN_IF_ERROR(RegisterKubernetesMetrics(registry, *components.kubernetes));

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "absl/status/status.h"
+#include "controller/event_loop.h"
 #include "k8s/api_client.h"
 #include "k8s/status_writer.h"
 #include "leadership/leader_elector.h"
@@ -22,6 +23,7 @@ namespace contour::server {
 // outlive the HTTP servers and the registry's collection.
 struct ObservedComponents {
   const xds::XdsServer* xds = nullptr;
+  const controller::EventLoop* loop = nullptr;
   const BuildRecorder* builds = nullptr;
   const leadership::LeaderElector* elector = nullptr;
   const KubernetesSource* kubernetes = nullptr;

@@ -451,7 +451,10 @@ void ManifestWatcher::Emit(const std::set<ObjectId>& affected) {
 void ManifestWatcher::Supply(const std::vector<dag::ObjectKey>& keys) {
   for (const dag::ObjectKey& key : keys) {
     auto it = sent_.find(ObjectId{"Secret", key.first, key.second});
-    if (it == sent_.end()) continue;
+    if (it == sent_.end()) {
+      sink_.Delete("Secret", key.first, key.second);  // none here: the loop stops waiting
+      continue;
+    }
     ++upserts_;
     sink_.Upsert(*it->second);
   }

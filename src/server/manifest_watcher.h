@@ -66,8 +66,10 @@ class ManifestWatcher : public controller::SecretSupplier {
   // Stops and joins the watch thread. Idempotent.
   void Stop();
 
-  // SecretSupplier: upserts again the Secrets it holds among `keys` (on the watch thread, soon).
+  // SecretSupplier: upserts again the Secrets it holds among `keys` (on the watch thread, soon),
+  // and answers a Delete for each it does not, so a build never waits for them in vain.
   void SupplySecrets(const std::vector<dag::ObjectKey>& keys) override;
+  bool AnswersEveryKey() const override { return true; }
 
   // Test hook, never sleeps: true once every file change made before the call (and every
   // SupplySecrets request) has been handled and its events sent to the sink; false on timeout or

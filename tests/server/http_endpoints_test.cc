@@ -154,6 +154,8 @@ TEST_F(HttpEndpointsTest, IngressRouteGaugesMatchTheGoldenStatuses) {
     EXPECT_GE(updates.at({{"quantile", "0.5"}}), 0);
     // Ours: the xDS server has published, nobody is connected, this instance acts alone.
     EXPECT_EQ(Series(text, "contour_xds_snapshots_total").at({}), 1);
+    EXPECT_EQ(Series(text, "contour_dag_builds_total").at({}), 1);
+    EXPECT_EQ(Series(text, "contour_secret_waits_expired_total").at({}), 0);
     EXPECT_EQ(Series(text, "contour_xds_streams").at({}), 0);
     EXPECT_EQ(Series(text, "contour_xds_nacks_total").size(), 5u);
     EXPECT_EQ(Series(text, "contour_leader").at({}), 1);
@@ -247,6 +249,40 @@ TEST(HttpEndpointsKubernetesTest, HealthAsksTheApiServerAndNamesTheLeader) {
   Answer failed = Get(port, "/healthz");
   EXPECT_EQ(failed.status, 503);
   EXPECT_THAT(failed.body, StartsWith("Failed Kubernetes Check: "));
+}
+
+TEST(HttpEndpointsKubernetesTest, AFollowerSaysSo) {
+  testing::FakeApiServerOptions options;
+  options.contour_crds = true;
+  absl::StatusOr<std::unique_ptr<testing::FakeApiServer>> api =
+      testing::FakeApiServer::Start(options);
+  ASSERT_TRUE(api.ok()) << api.status();
+  testing::TempDir dir;
+  config::ServeConfig config = LocalConfig();
+  config.kubeconfig = dir.Write("kubeconfig", (*api)->Kubeconfig());
+  config.leader_election.enabled = true;
+  // Long enough that the first leader keeps the lease for the whole test.
+  config.leader_election.lease_duration = absl::Seconds(60);
+  config.leader_election.renew_deadline = absl::Seconds(40);
+  config.leader_election.retry_period = absl::Milliseconds(300);
+  absl::StatusOr<std::unique_ptr<ContourServer>> leader = ContourServer::Start(config);
+  ASSERT_TRUE(leader.ok()) << leader.status();
+  ASSERT_TRUE((*leader)->WaitForServing(kWait)) << "never led";
+  absl::StatusOr<std::unique_ptr<ContourServer>> follower = ContourServer::Start(config);
+  ASSERT_TRUE(follower.ok()) << follower.status();
+  const int port = (*follower)->http_port();
+  // The follower has built (it watches and builds, to take over warm) and is not serving xDS.
+  ASSERT_TRUE((*follower)->loop().WaitForBuilds(1, kWait));
+  EXPECT_EQ((*follower)->xds_port(), 0);
+
+  Answer health = Get(port, "/healthz");
+  EXPECT_EQ(health.status, 200);
+  EXPECT_EQ(health.body, "OK follower");
+  const std::string text = Get(port, "/metrics").body;
+  EXPECT_EQ(Series(text, "contour_leader").at({}), 0);
+  EXPECT_EQ(Series(text, "contour_leader_elected_total").at({}), 0);
+  EXPECT_GE(Series(text, "contour_leader_transitions_total").at({}), 1) << "it saw the leader";
+  EXPECT_EQ(Get((*leader)->http_port(), "/healthz").body, "OK leader");
 }
 
 }  // namespace

@@ -310,12 +310,15 @@ TEST_F(ManifestWatcherTest, ObjectMovedBetweenFilesSendsNothing) {
   }
 }
 
-TEST_F(ManifestWatcherTest, SupplySecretsResendsHeldSecrets) {
+// Every key is answered: the Secret it holds, and a Delete for one it does not (so the event loop,
+// which waits for answers before building, never waits for it in vain).
+TEST_F(ManifestWatcherTest, SupplySecretsAnswersEveryKey) {
   Write(dir_ / "a.yaml", Docs({SecretYaml("s"), ServiceYaml("a", 80)}));
   StartWatching({dir_.string()});
   sink_.Take();
+  EXPECT_TRUE(watcher_->AnswersEveryKey());
   watcher_->SupplySecrets({{"default", "missing"}, {"default", "s"}});
-  EXPECT_THAT(Events(), ElementsAre("upsert Secret default/s"));
+  EXPECT_THAT(Events(), ElementsAre("delete Secret default/missing", "upsert Secret default/s"));
 }
 
 TEST_F(ManifestWatcherTest, StartFailsOnPathsItCannotWatch) {
