@@ -217,20 +217,36 @@ TEST_F(HttpEndpointsTest, AnHttpPortInUseStopsServe) {
               HasSubstr("127.0.0.1:" + std::to_string(server_->http_port())));
 }
 
-TEST(HttpEndpointsKubernetesTest, HealthAsksTheApiServerAndNamesTheLeader) {
-  testing::FakeApiServerOptions options;
-  options.contour_crds = true;
-  absl::StatusOr<std::unique_ptr<testing::FakeApiServer>> api =
-      testing::FakeApiServer::Start(options);
-  ASSERT_TRUE(api.ok()) << api.status();
-  testing::TempDir dir;
-  config::ServeConfig config = LocalConfig();
-  config.kubeconfig = dir.Write("kubeconfig", (*api)->Kubeconfig());
-  config.leader_election.enabled = true;
-  config.leader_election.lease_duration = absl::Seconds(2);
-  config.leader_election.renew_deadline = absl::Milliseconds(1500);
-  config.leader_election.retry_period = absl::Milliseconds(300);
-  absl::StatusOr<std::unique_ptr<ContourServer>> server = ContourServer::Start(config);
+// Instances with leader election against a fake API server.
+class HttpEndpointsKubernetesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    testing::FakeApiServerOptions options;
+    options.contour_crds = true;
+    absl::StatusOr<std::unique_ptr<testing::FakeApiServer>> api =
+        testing::FakeApiServer::Start(options);
+    ASSERT_TRUE(api.ok()) << api.status();
+    api_ = *std::move(api);
+  }
+
+  // Renewal at three quarters of the lease, retries every 300 ms.
+  config::ServeConfig ElectionConfig(absl::Duration lease) {
+    config::ServeConfig config = LocalConfig();
+    config.kubeconfig = dir_.Write("kubeconfig", api_->Kubeconfig());
+    config.leader_election.enabled = true;
+    config.leader_election.lease_duration = lease;
+    config.leader_election.renew_deadline = lease * 3 / 4;
+    config.leader_election.retry_period = absl::Milliseconds(300);
+    return config;
+  }
+
+  std::unique_ptr<testing::FakeApiServer> api_;
+  testing::TempDir dir_;
+};
+
+TEST_F(HttpEndpointsKubernetesTest, HealthAsksTheApiServerAndNamesTheLeader) {
+  absl::StatusOr<std::unique_ptr<ContourServer>> server =
+      ContourServer::Start(ElectionConfig(absl::Seconds(2)));
   ASSERT_TRUE(server.ok()) << server.status();
   ASSERT_TRUE((*server)->WaitForServing(kWait)) << "never led";
   const int port = (*server)->http_port();
@@ -245,26 +261,15 @@ TEST(HttpEndpointsKubernetesTest, HealthAsksTheApiServerAndNamesTheLeader) {
   EXPECT_EQ(Series(text, "contour_status_writes_total").size(), 4u);
 
   // The API server answers 500 to the version check: Contour's failure answer.
-  (*api)->FailRequests(500, 1, "/version");
+  api_->FailRequests(500, 1, "/version");
   Answer failed = Get(port, "/healthz");
   EXPECT_EQ(failed.status, 503);
   EXPECT_THAT(failed.body, StartsWith("Failed Kubernetes Check: "));
 }
 
-TEST(HttpEndpointsKubernetesTest, AFollowerSaysSo) {
-  testing::FakeApiServerOptions options;
-  options.contour_crds = true;
-  absl::StatusOr<std::unique_ptr<testing::FakeApiServer>> api =
-      testing::FakeApiServer::Start(options);
-  ASSERT_TRUE(api.ok()) << api.status();
-  testing::TempDir dir;
-  config::ServeConfig config = LocalConfig();
-  config.kubeconfig = dir.Write("kubeconfig", (*api)->Kubeconfig());
-  config.leader_election.enabled = true;
+TEST_F(HttpEndpointsKubernetesTest, AFollowerSaysSo) {
   // Long enough that the first leader keeps the lease for the whole test.
-  config.leader_election.lease_duration = absl::Seconds(60);
-  config.leader_election.renew_deadline = absl::Seconds(40);
-  config.leader_election.retry_period = absl::Milliseconds(300);
+  const config::ServeConfig config = ElectionConfig(absl::Seconds(60));
   absl::StatusOr<std::unique_ptr<ContourServer>> leader = ContourServer::Start(config);
   ASSERT_TRUE(leader.ok()) << leader.status();
   ASSERT_TRUE((*leader)->WaitForServing(kWait)) << "never led";
