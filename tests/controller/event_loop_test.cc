@@ -193,6 +193,19 @@ EventLoopOptions ImmediateWaiting(absl::Duration secret_wait) {
   return options;
 }
 
+// A started loop that waits up to `secret_wait` for the Secrets it asks `supplier` for; the
+// supplier promises answers but gives none itself (the test does).
+struct WaitingLoop {
+  explicit WaitingLoop(absl::Duration secret_wait)
+      : loop(dag::CacheConfig{}, dag::BuilderConfig{}, outputs, ImmediateWaiting(secret_wait)) {
+    loop.SetSecretSupplier(&supplier);
+    loop.Start();
+  }
+  FakeOutputs outputs;
+  FakeSupplier supplier{nullptr, /*answers_every_key=*/true};
+  EventLoop loop;  // last: stopped before the others go
+};
+
 TEST(EventLoopTest, NothingBuiltBeforeEverySourceSynced) {
   FakeOutputs outputs;
   EventLoop loop(dag::CacheConfig{}, dag::BuilderConfig{}, outputs,
@@ -443,12 +456,10 @@ TEST(EventLoopTest, SupplierThatMayIgnoreKeysIsNotWaitedFor) {
 // supplier sends it some time later, from its own thread. The build waits for it: one build, and
 // it serves the host with TLS and says the route is valid (not invalid, then valid).
 TEST(EventLoopTest, BuildWaitsForSecretsOnTheirWay) {
-  FakeOutputs outputs;
-  FakeSupplier supplier(nullptr, /*answers_every_key=*/true);  // the test answers, later
-  EventLoop loop(dag::CacheConfig{}, dag::BuilderConfig{}, outputs,
-                 ImmediateWaiting(absl::Hours(1)));
-  loop.SetSecretSupplier(&supplier);
-  loop.Start();
+  WaitingLoop waiting(absl::Hours(1));  // the test answers, later
+  FakeOutputs& outputs = waiting.outputs;
+  FakeSupplier& supplier = waiting.supplier;
+  EventLoop& loop = waiting.loop;
   loop.Upsert(Svc());
   loop.Synced("test");
   ASSERT_TRUE(loop.Flush(kGuard));
@@ -478,12 +489,10 @@ TEST(EventLoopTest, BuildWaitsForSecretsOnTheirWay) {
 // A supplier that says it cannot supply a Secret (a Delete of it) ends the wait at once: the
 // build goes out, without it, long before the hour's secret_wait.
 TEST(EventLoopTest, SecretThatCannotBeSuppliedEndsTheWait) {
-  FakeOutputs outputs;
-  FakeSupplier supplier(nullptr, /*answers_every_key=*/true);
-  EventLoop loop(dag::CacheConfig{}, dag::BuilderConfig{}, outputs,
-                 ImmediateWaiting(absl::Hours(1)));
-  loop.SetSecretSupplier(&supplier);
-  loop.Start();
+  WaitingLoop waiting(absl::Hours(1));
+  FakeOutputs& outputs = waiting.outputs;
+  FakeSupplier& supplier = waiting.supplier;
+  EventLoop& loop = waiting.loop;
   loop.Upsert(Svc());
   loop.Synced("test");
   ASSERT_TRUE(loop.Flush(kGuard));
@@ -516,11 +525,10 @@ TEST(EventLoopTest, SecretThatCannotBeSuppliedEndsTheWait) {
 // much later does not matter.)
 TEST(EventLoopTest, SecretNeverSuppliedDelaysTheBuildBySecretWaitOnly) {
   constexpr absl::Duration kWait = absl::Milliseconds(300);
-  FakeOutputs outputs;
-  FakeSupplier supplier(nullptr, /*answers_every_key=*/true);  // and never does
-  EventLoop loop(dag::CacheConfig{}, dag::BuilderConfig{}, outputs, ImmediateWaiting(kWait));
-  loop.SetSecretSupplier(&supplier);
-  loop.Start();
+  WaitingLoop waiting(kWait);  // and never does
+  FakeOutputs& outputs = waiting.outputs;
+  FakeSupplier& supplier = waiting.supplier;
+  EventLoop& loop = waiting.loop;
   loop.Upsert(Svc());
   loop.Synced("test");
   ASSERT_TRUE(loop.Flush(kGuard));
@@ -549,12 +557,10 @@ TEST(EventLoopTest, SecretNeverSuppliedDelaysTheBuildBySecretWaitOnly) {
 // A Secret that stops being wanted while on its way (its IngressRoute is deleted) is not waited
 // for; nor is one whose reference moves to another Secret, which is waited for instead.
 TEST(EventLoopTest, SecretNoLongerWantedIsNotWaitedFor) {
-  FakeOutputs outputs;
-  FakeSupplier supplier(nullptr, /*answers_every_key=*/true);
-  EventLoop loop(dag::CacheConfig{}, dag::BuilderConfig{}, outputs,
-                 ImmediateWaiting(absl::Hours(1)));
-  loop.SetSecretSupplier(&supplier);
-  loop.Start();
+  WaitingLoop waiting(absl::Hours(1));
+  FakeOutputs& outputs = waiting.outputs;
+  FakeSupplier& supplier = waiting.supplier;
+  EventLoop& loop = waiting.loop;
   loop.Upsert(Svc());
   loop.Upsert(HostIngress(1));
   loop.Synced("test");
@@ -577,12 +583,9 @@ TEST(EventLoopTest, SecretNoLongerWantedIsNotWaitedFor) {
 
 // Stop does not wait for Secrets on their way.
 TEST(EventLoopTest, StopWhileWaitingForSecrets) {
-  FakeOutputs outputs;
-  FakeSupplier supplier(nullptr, /*answers_every_key=*/true);
-  EventLoop loop(dag::CacheConfig{}, dag::BuilderConfig{}, outputs,
-                 ImmediateWaiting(absl::Hours(1)));
-  loop.SetSecretSupplier(&supplier);
-  loop.Start();
+  WaitingLoop waiting(absl::Hours(1));
+  FakeSupplier& supplier = waiting.supplier;
+  EventLoop& loop = waiting.loop;
   loop.Upsert(TlsRoute("tls"));  // asked for before the first build, whichever batch it is in
   loop.Synced("test");
   ASSERT_TRUE(supplier.WaitForCalls(1));
