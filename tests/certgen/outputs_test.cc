@@ -23,6 +23,7 @@
 #include "nlohmann/json.hpp"
 #include "tests/support/client_for_fake.h"
 #include "tests/support/fake_apiserver.h"
+#include "tests/support/openssl_verify.h"
 #include "tests/support/temp_dir.h"
 #include "yaml-cpp/yaml.h"
 
@@ -64,25 +65,7 @@ mode_t Mode(const std::string& path) {
   return st.st_mode & 07777;
 }
 
-std::string ShellQuote(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
-
-// `openssl verify -CAfile CA [-purpose P] CERT`: the exit status (0 when the chain verifies).
-int OpensslVerify(const std::string& ca, const std::string& cert, const std::string& purpose) {
-  const std::string command = absl::StrCat("openssl verify -CAfile ", ShellQuote(ca), " -purpose ",
-                                           purpose, " ", ShellQuote(cert), " >/dev/null 2>&1");
-  const int status = std::system(command.c_str());
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
+using testing::OpensslVerify;
 
 TEST(MakeSecretsTest, ThreeSecretsWithTheirKeys) {
   const GeneratedCertificates& certs = CertgenRun(0);

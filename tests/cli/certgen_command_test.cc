@@ -23,6 +23,7 @@
 #include "k8s/base64.h"
 #include "nlohmann/json.hpp"
 #include "tests/support/fake_apiserver.h"
+#include "tests/support/openssl_verify.h"
 #include "tests/support/temp_dir.h"
 #include "yaml-cpp/yaml.h"
 
@@ -113,24 +114,7 @@ Outcome RunCertgenCommand(const std::vector<std::string>& args) {
   return {code, out.str(), err.str()};
 }
 
-std::string ShellQuote(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
-
-int OpensslVerify(const std::string& ca, const std::string& cert, const std::string& purpose) {
-  const std::string command = absl::StrCat("openssl verify -CAfile ", ShellQuote(ca), " -purpose ",
-                                           purpose, " ", ShellQuote(cert), " >/dev/null 2>&1");
-  const int status = std::system(command.c_str());
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
+using testing::OpensslVerify;
 
 // The data of a Secret manifest, decoded.
 std::map<std::string, std::string> ManifestData(const std::string& path) {
