@@ -34,6 +34,7 @@ test: configure
 	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 1500
 
 bench: build
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target benchmarks
 	./scripts/bench.sh $(BUILD_DIR)
 
 format:

@@ -17,6 +17,7 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <memory>
 #include <random>
 #include <string>
@@ -183,13 +184,16 @@ uint32_t TypeBit(const std::string& type_url) {
   return 0;
 }
 
-// A well-behaved SotW client: subscribes, ACKs every response.
+// A well-behaved SotW client: subscribes, ACKs every response. Each subscription's message is
+// kept and re-sent as the ACK with only the version and nonce changed, as Envoy does: copying its
+// resource names per ACK made this process, which stands in for Envoys on other machines, take
+// more of the shared cores than the server.
 class ClientStream : public grpc::ClientBidiReactor<discovery_v3::DiscoveryRequest,
                                                     discovery_v3::DiscoveryResponse> {
  public:
   ClientStream(int index, Tracker& tracker, std::vector<discovery_v3::DiscoveryRequest> initial)
-      : index_(index), tracker_(tracker), pending_(std::move(initial)) {
-    for (const auto& request : pending_) subscriptions_.push_back(request);
+      : index_(index), tracker_(tracker), subscriptions_(std::move(initial)) {
+    for (size_t i = 0; i < subscriptions_.size(); ++i) pending_.push_back(Pending{i, "", ""});
   }
 
   void Begin() {
@@ -202,15 +206,11 @@ class ClientStream : public grpc::ClientBidiReactor<discovery_v3::DiscoveryReque
     if (!ok) return;
     const int64_t now = MonotonicNanos();
     tracker_.OnResponse(index_, TypeBit(response_.type_url()), now);
-    for (auto& subscription : subscriptions_) {
-      if (subscription.type_url() != response_.type_url()) continue;
-      discovery_v3::DiscoveryRequest ack = subscription;
-      ack.clear_node();
-      ack.set_version_info(response_.version_info());
-      ack.set_response_nonce(response_.nonce());
+    for (size_t i = 0; i < subscriptions_.size(); ++i) {
+      if (subscriptions_[i].type_url() != response_.type_url()) continue;
       {
         absl::MutexLock lock(&mu_);
-        pending_.push_back(std::move(ack));
+        pending_.push_back(Pending{i, response_.version_info(), response_.nonce()});
       }
       SendNext();
     }
@@ -230,23 +230,39 @@ class ClientStream : public grpc::ClientBidiReactor<discovery_v3::DiscoveryReque
   grpc::ClientContext* context() { return &context_; }
 
  private:
+  struct Pending {
+    size_t subscription;
+    std::string version;
+    std::string nonce;
+  };
+
   void SendNext() {
-    absl::MutexLock lock(&mu_);
-    if (writing_ || pending_.empty()) return;
-    writing_ = true;
-    request_ = std::move(pending_.front());
-    pending_.erase(pending_.begin());
-    StartWrite(&request_);
+    discovery_v3::DiscoveryRequest* request = nullptr;
+    {
+      absl::MutexLock lock(&mu_);
+      if (writing_ || pending_.empty()) return;
+      writing_ = true;
+      Pending next = std::move(pending_.front());
+      pending_.pop_front();
+      // Not in flight: one write at a time, and this one's predecessor is done.
+      request = &subscriptions_[next.subscription];
+      if (!next.nonce.empty()) {
+        request->clear_node();
+        request->set_version_info(std::move(next.version));
+        request->set_response_nonce(std::move(next.nonce));
+      }
+    }
+    StartWrite(request);
   }
 
   const int index_;
   Tracker& tracker_;
   grpc::ClientContext context_;
   discovery_v3::DiscoveryResponse response_;
-  discovery_v3::DiscoveryRequest request_;
-  std::vector<discovery_v3::DiscoveryRequest> subscriptions_;
+  std::vector<discovery_v3::DiscoveryRequest> subscriptions_;  // read by OnReadDone unlocked:
+                                                               // only the type is, which is fixed
   absl::Mutex mu_;
-  std::vector<discovery_v3::DiscoveryRequest> pending_;
+  std::deque<Pending> pending_;
   bool writing_ = false;
 };
 
