@@ -7,6 +7,7 @@
 #include <sstream>
 #include <string_view>
 #include <thread>
+#include <type_traits>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -98,58 +99,45 @@ OpenedStream<Request, Response> Open(const std::shared_ptr<grpc::Channel>& chann
   return {std::move(stub), std::move(stream)};
 }
 
-OpenedStream<DiscoveryRequest, DiscoveryResponse> OpenSotw(
-    xds::ResourceType type, bool ads, const std::shared_ptr<grpc::Channel>& channel,
-    grpc::ClientContext* context) {
+// Opens the state-of-the-world stream, or the delta one when Request is the delta request, of
+// the type's service (or of ADS).
+template <typename Request, typename Response>
+OpenedStream<Request, Response> OpenStream(xds::ResourceType type, bool ads,
+                                           const std::shared_ptr<grpc::Channel>& channel,
+                                           grpc::ClientContext* context) {
   namespace service = ::envoy::service;
+  auto open = [&](auto sotw_method, auto delta_method) {
+    if constexpr (std::is_same_v<Request, DeltaDiscoveryRequest>) {
+      return Open(channel, context, delta_method);
+    } else {
+      return Open(channel, context, sotw_method);
+    }
+  };
   if (ads) {
-    return Open(
-        channel, context,
-        &service::discovery::v3::AggregatedDiscoveryService::Stub::StreamAggregatedResources);
+    using Ads = service::discovery::v3::AggregatedDiscoveryService::Stub;
+    return open(&Ads::StreamAggregatedResources, &Ads::DeltaAggregatedResources);
   }
   switch (type) {
-    case xds::ResourceType::kListener:
-      return Open(channel, context,
-                  &service::listener::v3::ListenerDiscoveryService::Stub::StreamListeners);
-    case xds::ResourceType::kRoute:
-      return Open(channel, context, &service::route::v3::RouteDiscoveryService::Stub::StreamRoutes);
-    case xds::ResourceType::kCluster:
-      return Open(channel, context,
-                  &service::cluster::v3::ClusterDiscoveryService::Stub::StreamClusters);
-    case xds::ResourceType::kEndpoint:
-      return Open(channel, context,
-                  &service::endpoint::v3::EndpointDiscoveryService::Stub::StreamEndpoints);
-    case xds::ResourceType::kSecret:
-      return Open(channel, context,
-                  &service::secret::v3::SecretDiscoveryService::Stub::StreamSecrets);
-  }
-  std::abort();  // every ResourceType is handled above
-}
-
-OpenedStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse> OpenDelta(
-    xds::ResourceType type, bool ads, const std::shared_ptr<grpc::Channel>& channel,
-    grpc::ClientContext* context) {
-  namespace service = ::envoy::service;
-  if (ads) {
-    return Open(
-        channel, context,
-        &service::discovery::v3::AggregatedDiscoveryService::Stub::DeltaAggregatedResources);
-  }
-  switch (type) {
-    case xds::ResourceType::kListener:
-      return Open(channel, context,
-                  &service::listener::v3::ListenerDiscoveryService::Stub::DeltaListeners);
-    case xds::ResourceType::kRoute:
-      return Open(channel, context, &service::route::v3::RouteDiscoveryService::Stub::DeltaRoutes);
-    case xds::ResourceType::kCluster:
-      return Open(channel, context,
-                  &service::cluster::v3::ClusterDiscoveryService::Stub::DeltaClusters);
-    case xds::ResourceType::kEndpoint:
-      return Open(channel, context,
-                  &service::endpoint::v3::EndpointDiscoveryService::Stub::DeltaEndpoints);
-    case xds::ResourceType::kSecret:
-      return Open(channel, context,
-                  &service::secret::v3::SecretDiscoveryService::Stub::DeltaSecrets);
+    case xds::ResourceType::kListener: {
+      using Lds = service::listener::v3::ListenerDiscoveryService::Stub;
+      return open(&Lds::StreamListeners, &Lds::DeltaListeners);
+    }
+    case xds::ResourceType::kRoute: {
+      using Rds = service::route::v3::RouteDiscoveryService::Stub;
+      return open(&Rds::StreamRoutes, &Rds::DeltaRoutes);
+    }
+    case xds::ResourceType::kCluster: {
+      using Cds = service::cluster::v3::ClusterDiscoveryService::Stub;
+      return open(&Cds::StreamClusters, &Cds::DeltaClusters);
+    }
+    case xds::ResourceType::kEndpoint: {
+      using Eds = service::endpoint::v3::EndpointDiscoveryService::Stub;
+      return open(&Eds::StreamEndpoints, &Eds::DeltaEndpoints);
+    }
+    case xds::ResourceType::kSecret: {
+      using Sds = service::secret::v3::SecretDiscoveryService::Stub;
+      return open(&Sds::StreamSecrets, &Sds::DeltaSecrets);
+    }
   }
   std::abort();  // every ResourceType is handled above
 }
@@ -468,11 +456,13 @@ int RunXdsClient(const XdsClientOptions& options, std::ostream& out, std::ostrea
   const std::string type_url(xds::TypeUrl(*type));
   if (options.delta) {
     DeltaProtocol protocol(type_url, options.names);
-    auto opened = OpenDelta(*type, options.ads, channel, &context);
+    auto opened = OpenStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>(*type, options.ads,
+                                                                            channel, &context);
     return Converse(protocol, *opened.stream, context, options, out, err);
   }
   SotwProtocol protocol(type_url, options.names);
-  auto opened = OpenSotw(*type, options.ads, channel, &context);
+  auto opened =
+      OpenStream<DiscoveryRequest, DiscoveryResponse>(*type, options.ads, channel, &context);
   return Converse(protocol, *opened.stream, context, options, out, err);
 }
 

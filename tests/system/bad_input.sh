@@ -6,36 +6,21 @@
 # Usage: sh tests/system/bad_input.sh CONTOUR_BINARY REPO_ROOT
 # Big and deep inputs are generated at run time into a temporary directory.
 set -u
-
-if [ $# -ne 2 ]; then
-  echo "usage: $0 CONTOUR_BINARY REPO_ROOT" >&2
-  exit 2
-fi
-# Absolute paths: the cases run inside a temporary directory.
-bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-root=$(cd "$2" && pwd)
-if [ ! -x "$bin" ]; then
-  echo "bad_input: $bin is not an executable" >&2
-  exit 2
-fi
+. "$(dirname "$0")/lib/common.sh"
 # Seconds one run may take; generous because the 10 MB case parses 10 MB of YAML.
 limit=${CONTOUR_BAD_INPUT_TIMEOUT:-10}
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/contour-bad-input.XXXXXX") || exit 2
-trap 'rm -rf "$work"' EXIT
-trap 'exit 2' INT TERM
 
 passed=0
 failed=0
 name=""
-ok=1
+case_ok=1
 why=""
 input=""
 code=""
 
 begin() {
   name=$1
-  ok=1
+  case_ok=1
   why=""
   code=""
   : >"$work/out"
@@ -43,13 +28,13 @@ begin() {
 }
 
 problem() {
-  ok=0
+  case_ok=0
   why="$why
     - $1"
 }
 
 finish() {
-  if [ "$ok" -eq 1 ]; then
+  if [ "$case_ok" -eq 1 ]; then
     passed=$((passed + 1))
     echo "ok   $name"
   else
@@ -435,7 +420,7 @@ good nested >tree/sub/more.yml
 printf 'apiVersion: v1\nkind: Service\nmetadata: {name: x\n' >tree/bad.yaml
 printf '{"apiVersion": "v1", "kind": "Service", "metadata": {"name": ' >tree/sub/broken.json
 printf 'this is :: not { yaml\n' >tree/README.txt
-cp "$root/tests/testdata/golden/ingress-default-backend/input.yaml" tree/sub/golden.yaml
+cp "$repo/tests/testdata/golden/ingress-default-backend/input.yaml" tree/sub/golden.yaml
 translate -f tree
 expect_code 1
 expect_err bad.yaml broken.json

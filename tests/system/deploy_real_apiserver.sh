@@ -36,113 +36,18 @@
 # CONTOUR_DEPLOY_TEST_TIMEOUT (seconds the test may take after the build, default 240),
 # CONTOUR_DEPLOY_TEST_KEEP (when set, the scratch directory with every log is kept).
 set -u
-
-if [ $# -ne 2 ]; then
-  echo "usage: $0 CONTOUR_BINARY REPO_ROOT" >&2
-  exit 2
-fi
-bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-repo=$(cd "$2" && pwd)
+. "$(dirname "$0")/lib/common.sh"
 deploy="$repo/deploy"
 deadline=${CONTOUR_DEPLOY_TEST_DEADLINE:-30}
 limit=${CONTOUR_DEPLOY_TEST_TIMEOUT:-240}
-kas="$repo/scripts/kube-apiserver.sh"
-CONTOUR_KUBE_READY_TIMEOUT=${CONTOUR_KUBE_READY_TIMEOUT:-120}
-export CONTOUR_KUBE_READY_TIMEOUT
+keep_scratch=${CONTOUR_DEPLOY_TEST_KEEP:-}
 ns=heptio-contour
 contour_user="system:serviceaccount:$ns:contour"
 certgen_user="system:serviceaccount:$ns:contour-certgen"
 envoy_user="system:serviceaccount:$ns:envoy"
 
-if [ ! -x "$bin" ]; then
-  echo "deploy_real_apiserver: FAIL: $bin is not an executable" >&2
-  exit 1
-fi
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/contour-deploy-test.XXXXXX") || exit 1
-kube="$work/kube"
-# Every process started in the background; reaped ones are taken out.
-pids=""
-# The processes that must stay up while the test waits, as "name=pid" words.
-watched=""
-kube_started=""
-
-cleanup() {
-  for pid in $pids; do kill "$pid" 2>/dev/null; done
-  for pid in $pids; do wait "$pid" 2>/dev/null; done
-  [ -n "$kube_started" ] && sh "$kas" stop "$kube" >/dev/null 2>&1
-  if [ -n "${CONTOUR_DEPLOY_TEST_KEEP:-}" ]; then
-    echo "     kept $work" >&3
-  else
-    rm -rf "$work"
-  fi
-}
-# fd 3: this script's own output; the processes it starts do not get it.
-exec 3>&1
-trap cleanup EXIT
-trap 'echo "FAIL $step: interrupted" >&3; exit 1' INT HUP
-trap 'fail "stopped by SIGTERM (the ${limit} s time limit, or from outside)"' TERM
-
-step=""
-started=$(date +%s)
-ok() { echo "ok   $step ($(($(date +%s) - started)) s in)"; }
-note() { echo "     $*"; }
-
-fail() {
-  {
-    echo "FAIL $step: $*"
-    for log in "$work"/*.log "$kube"/apiserver.log; do
-      [ -f "$log" ] || continue
-      echo "---- $(basename "$log") (last 25 lines)"
-      tail -n 25 "$log"
-    done
-  } >&3 2>&1
-  exit 1
-}
-
-forget() {
-  rest=""
-  for pid in $pids; do [ "$pid" = "$1" ] || rest="$rest $pid"; done
-  pids=$rest
-  rest=""
-  for entry in $watched; do [ "${entry#*=}" = "$1" ] || rest="$rest $entry"; done
-  watched=$rest
-}
-
-all_alive() {
-  for entry in $watched; do
-    kill -0 "${entry#*=}" 2>/dev/null || fail "${entry%=*} (pid ${entry#*=}) exited"
-  done
-}
-
-not_alive() { ! kill -0 "$1" 2>/dev/null; }
-
-# wait_for WHAT CHECK [ARGS...]: polls CHECK until it succeeds, for up to $deadline seconds.
-wait_for() {
-  what=$1
-  shift
-  end=$(($(date +%s) + deadline))
-  until "$@"; do
-    all_alive
-    [ "$(date +%s)" -lt "$end" ] || fail "$what: not seen within $deadline s"
-    sleep 0.2
-  done
-}
-
-# kc ARGS...: kubectl as the cluster admin. kca KUBECONFIG ARGS...: as another user. Their
-# discovery cache stays in the scratch directory; warnings go to kubectl.log.
-kca() {
-  config=$1
-  shift
-  kubectl --kubeconfig "$config" --cache-dir "$work/kubectl-cache" "$@" </dev/null \
-    2>>"$work/kubectl.log" 3>&-
-}
-kc() { kca "$kube/kubeconfig" "$@"; }
-kc_ok() {
-  what=$1
-  shift
-  echo "+ kubectl $*" >>"$work/kubectl.log"
-  kc "$@" >>"$work/kubectl.log" || fail "$what: kubectl $* failed"
+show_logs() {
+  tail_logs 25 "$work"/*.log "$kube"/apiserver.log
 }
 
 # free_port: sets `port` to a TCP port from 20000-32767 (below Linux's ephemeral range) that
@@ -163,39 +68,14 @@ free_port() {
 
 # --- 0. kube-apiserver, built once per machine (not part of the time limit) --------------------
 step="0. scripts/kube-apiserver.sh build"
-if ! sh "$kas" build >"$work/build.out" 2>"$work/build.err" 3>&-; then
-  cat >&3 <<EOF
-
-########################################################################################
-##  SKIPPED: deploy_real_apiserver: kube-apiserver cannot be built on this machine.
-##  $(grep -e 'ERROR:' "$work/build.err" | tail -n 1)
-##  It needs network access to deb.debian.org (or a cache in
-##  \${CONTOUR_KUBE_CACHE:-/var/cache/contour-cpp}) and root to install packages.
-##  NOTHING WAS TESTED.
-########################################################################################
-
-EOF
-  exit 77
-fi
-command -v kubectl >/dev/null 2>&1 || fail "no kubectl after scripts/kube-apiserver.sh build"
+kube_build
 command -v openssl >/dev/null 2>&1 || fail "no openssl after scripts/kube-apiserver.sh build"
 ok
-
-# The time limit: a watchdog sends this shell SIGTERM; killed itself, it stops its sleep.
-(
-  trap 'kill "$sleeper" 2>/dev/null; exit 0' TERM
-  sleep "$limit" 3>&- &
-  sleeper=$!
-  wait "$sleeper" && kill -TERM $$
-) &
-pids="$pids $!"
-started=$(date +%s)
+start_time_limit "$limit"
 
 # --- 1. the API server, with RBAC ---------------------------------------------------------------
 step="1. kube-apiserver with CONTOUR_KUBE_AUTHZ=RBAC"
-kube_started=yes
-CONTOUR_KUBE_AUTHZ=RBAC sh "$kas" start "$kube" >"$work/start.log" 2>&1 3>&- ||
-  fail "scripts/kube-apiserver.sh start failed"
+kube_start CONTOUR_KUBE_AUTHZ=RBAC
 # RBAC is what decides: an unprivileged ServiceAccount may not list Secrets (AlwaysAllow: yes).
 answer=$(kc auth can-i list secrets --all-namespaces --as system:serviceaccount:default:default)
 [ "$answer" = no ] || fail "default:default may list Secrets ('$answer'): RBAC is not on"
@@ -618,8 +498,7 @@ start_replica() {
   POD_NAME="contour-$replica" POD_NAMESPACE=$ns "$bin" "$@" >>"$work/contour-$replica.log" \
     2>&1 3>&- &
   pid=$!
-  pids="$pids $pid"
-  watched="$watched contour-$replica=$pid"
+  track "$pid" "contour-$replica"
   eval "pid_$replica=$pid"
 }
 # leads NAME: contour-NAME's log says it became leader.
@@ -641,12 +520,8 @@ leads "$follower" && fail "both replicas became leader"
 wait_for "lock $ns/$lock held by contour-$leader" holder_is "contour-$leader"
 wait_for "contour-a lists every kind" listed a
 wait_for "contour-b lists every kind" listed b
-serving_port() {
-  sed -n 's/.*serving xDS on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/contour-$1.log" | tail -n 1
-}
-has_port() { [ -n "$(serving_port "$1")" ]; }
-wait_for "contour-$leader serves xDS" has_port "$leader"
-xds_port=$(serving_port "$leader")
+wait_for "contour-$leader serves xDS" has_xds_port "$work/contour-$leader.log"
+xds_port=$(xds_port_in "$work/contour-$leader.log")
 grep -q -F -e "serving xDS on 127.0.0.1:$xds_port (mutual TLS)" "$work/contour-$leader.log" ||
   fail "contour-$leader does not serve xDS with mutual TLS"
 # What the probes and Prometheus ask, on each replica (the follower's readiness counts too):
@@ -745,14 +620,7 @@ ok
 
 # --- 9. hand-over -------------------------------------------------------------------------------
 step="9. SIGTERM to the leader: it exits 0, contour-$follower leads and writes the next status"
-leader_pid=$(eval "echo \$pid_$leader")
-kill -TERM "$leader_pid"
-watched="contour-$follower=$(eval "echo \$pid_$follower")"
-wait_for "contour-$leader's exit" not_alive "$leader_pid"
-wait "$leader_pid"
-status=$?
-forget "$leader_pid"
-[ "$status" -eq 0 ] || fail "contour-$leader exited with status $status"
+terminate "contour-$leader" "$(eval "echo \$pid_$leader")"
 wait_for "contour-$follower becomes leader" leads "$follower"
 wait_for "lock $ns/$lock held by contour-$follower" holder_is "contour-$follower"
 kc_ok "point the route at a port the Service lacks" patch ingressroute app -n "$app" \
@@ -761,14 +629,7 @@ wait_for "IngressRoute $app/app status invalid" status_is invalid
 ok
 
 step="10. SIGTERM: the last replica exits 0"
-last_pid=$(eval "echo \$pid_$follower")
-watched=""
-kill -TERM "$last_pid"
-wait_for "contour-$follower's exit" not_alive "$last_pid"
-wait "$last_pid"
-status=$?
-forget "$last_pid"
-[ "$status" -eq 0 ] || fail "contour-$follower exited with status $status"
+terminate "contour-$follower" "$(eval "echo \$pid_$follower")"
 ok
 
 # --- 11. the other lock ----------------------------------------------------------------------
@@ -785,13 +646,7 @@ lease_holder_is() {
   [ "$(kc get lease "$lock" -n "$ns" -o jsonpath='{.spec.holderIdentity}')" = "$1" ]
 }
 wait_for "Lease $ns/$lock held by contour-c" lease_holder_is contour-c
-kill -TERM "$c_pid"
-watched=""
-wait_for "contour-c's exit" not_alive "$c_pid"
-wait "$c_pid"
-status=$?
-forget "$c_pid"
-[ "$status" -eq 0 ] || fail "contour-c exited with status $status"
+terminate contour-c "$c_pid"
 ok
 
 # --- 12. nothing was refused --------------------------------------------------------------------

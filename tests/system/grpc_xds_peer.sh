@@ -11,21 +11,12 @@
 # Debugging: GRPC_TRACE=xds_client,xds_resolver GRPC_VERBOSITY=DEBUG make the client print every
 # decoded resource and validation error into its output, which a failure prints.
 set -u
-
-if [ $# -ne 2 ]; then
-  echo "usage: $0 CONTOUR_BINARY REPO_ROOT" >&2
-  exit 2
-fi
-bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-root=$(cd "$2" && pwd)
-peer="$root/tools/xds-peer"
+. "$(dirname "$0")/lib/common.sh"
+peer="$repo/tools/xds-peer"
 deadline=${CONTOUR_XDS_PEER_DEADLINE:-20}
 limit=${CONTOUR_XDS_PEER_TIMEOUT:-110}
+poll_seconds=0.1
 
-if [ ! -x "$bin" ]; then
-  echo "grpc_xds_peer: FAIL: $bin is not an executable" >&2
-  exit 1
-fi
 # A missing peer is a failure, not a skip: this is the only test against a real xDS client.
 if ! command -v node >/dev/null 2>&1; then
   echo "grpc_xds_peer: FAIL: node is not installed; run \`make setup\` (scripts/setup.sh)" >&2
@@ -37,104 +28,66 @@ if [ ! -d "$peer/node_modules/@grpc/grpc-js-xds" ]; then
   exit 1
 fi
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/contour-xds-peer.XXXXXX") || exit 1
 manifests="$work/manifests"
 mkdir "$manifests" || exit 1
-pids=""
 
-# Stops every process this script started, then removes the scratch directory.
-cleanup() {
-  exec 3>&-
-  for pid in $pids; do
-    kill "$pid" 2>/dev/null
-  done
-  for pid in $pids; do
-    wait "$pid" 2>/dev/null
-  done
-  rm -rf "$work"
+# fd 4 writes the client's jobs (start_client): closed before the client is stopped.
+cleanup_hook() {
+  exec 4>&-
 }
-trap cleanup EXIT
-# PIPE: a write to a client that died must end in cleanup, not kill the shell.
-trap 'exit 1' INT HUP PIPE
-trap 'fail "stopped by SIGTERM (the ${limit} s time limit, or from outside)"' TERM
 
-step=""
 show_logs() {
-  for log in "$work"/*.log "$work/client.out"; do
-    [ -f "$log" ] || continue
-    echo "---- $(basename "$log") (last 60 lines)"
-    tail -n 60 "$log"
-  done
-}
-fail() {
-  echo "FAIL $step: $*"
   # A NACK is the usual reason why RPCs wait for name resolution and fail: say so first.
   if grep -F -e "xDS NACK" "$work/contour.log" >/dev/null 2>&1; then
     echo "contour logged NACKs:"
     grep -F -e "xDS NACK" "$work/contour.log"
   fi
-  show_logs
-  exit 1
-}
-started=$(date +%s)
-ok() {
-  echo "ok   $step ($(($(date +%s) - started)) s in)"
-}
-
-# wait_for_line FILE PATTERN SECONDS PID: waits until FILE has a line matching PATTERN (an ERE);
-# fails at once if PID has exited.
-wait_for_line() {
-  end=$(($(date +%s) + $3))
-  until grep -E -e "$2" "$1" >/dev/null 2>&1; do
-    kill -0 "$4" 2>/dev/null || fail "process $4 exited before printing /$2/ to $(basename "$1")"
-    [ "$(date +%s)" -lt "$end" ] || fail "no /$2/ in $(basename "$1") within $3 s"
-    sleep 0.1
-  done
+  tail_logs 60 "$work"/*.log "$work/client.out"
 }
 
 # start_backend NAME: starts an Echo backend answering NAME (its port is read by backend_port).
 start_backend() {
-  node "$peer/backend.js" --name "$1" >"$work/backend-$1.log" 2>&1 &
-  pid=$!
-  pids="$pids $pid"
-  eval "pid_$1=$pid"
+  node "$peer/backend.js" --name "$1" >"$work/backend-$1.log" 2>&1 3>&- &
+  track $! "backend-$1"
 }
 
 # backend_port NAME: waits for the backend to print its port; sets $port.
 backend_port() {
-  eval "pid=\$pid_$1"
-  wait_for_line "$work/backend-$1.log" '^PORT [0-9]+$' "$deadline" "$pid"
+  wait_for "/^PORT [0-9]+$/ in backend-$1.log" \
+    grep -q -s -E -e '^PORT [0-9]+$' "$work/backend-$1.log"
   port=$(sed -n 's/^PORT \([0-9]*\)$/\1/p' "$work/backend-$1.log")
 }
 
 # start_client: one long-lived xDS client (tools/xds-peer/client.js --commands) for all the
 # checks, so that it sees contour's pushed updates on one ADS stream; it reads jobs from a FIFO
-# on fd 3 and answers each with a line `RESULT <status> <counts JSON>` in $work/client.out.
+# on fd 4 and answers each with a line `RESULT <status> <counts JSON>` in $work/client.out.
 start_client() {
   mkfifo "$work/client.in" || fail "mkfifo"
+  # Created here, not by the child's redirection, which may come after the first poll.
+  : >"$work/client.out"
   node "$peer/client.js" --xds-server "127.0.0.1:$xds_port" --bootstrap "$work/bootstrap.json" \
     --node-id grpc-xds-peer-test --commands \
-    <"$work/client.in" >"$work/client.out" 2>"$work/client.log" &
-  client_pid=$!
-  pids="$pids $client_pid"
-  exec 3>"$work/client.in"
+    <"$work/client.in" >"$work/client.out" 2>"$work/client.log" 3>&- &
+  track $! client
+  exec 4>"$work/client.in"
   jobs_sent=0
+}
+
+# answered N: the client has answered N jobs.
+answered() {
+  [ "$(grep -c '^RESULT ' "$work/client.out")" -ge "$1" ]
 }
 
 # job ARGS...: runs one client job (see client.js) and waits for its result; sets $counts to
 # the counts JSON and returns the job's status.
 job() {
-  echo "$* --deadline $deadline --rpc-timeout 10" >&3 || fail "the client is gone"
+  echo "$* --deadline $deadline --rpc-timeout 10" >&4 || fail "the client is gone"
   jobs_sent=$((jobs_sent + 1))
   # Bounded: a job takes up to the deadline plus one RPC timeout; the first one also waits for
   # node to load the xDS package.
-  end=$(($(date +%s) + deadline + 60))
-  while [ "$(grep -c '^RESULT ' "$work/client.out")" -lt "$jobs_sent" ]; do
-    kill -0 "$client_pid" 2>/dev/null || fail "the client exited"
-    [ "$(date +%s)" -lt "$end" ] ||
-      fail "the client did not finish the job within $((deadline + 60)) s"
-    sleep 0.1
-  done
+  wait_seconds=$((deadline + 60))
+  wait_for "the client's answer to job $jobs_sent" answered "$jobs_sent"
+  unset wait_seconds
   result=$(grep '^RESULT ' "$work/client.out" | sed -n "${jobs_sent}p")
   counts=${result#RESULT * }
   status=${result#RESULT }
@@ -209,14 +162,7 @@ no_nack() {
   fi
 }
 
-# The time limit: a watchdog sends this shell SIGTERM; killed itself, it stops its sleep.
-(
-  trap 'kill "$sleeper" 2>/dev/null; exit 0' TERM
-  sleep "$limit" &
-  sleeper=$!
-  wait "$sleeper" && kill -TERM $$
-) &
-pids="$pids $!"
+start_time_limit "$limit"
 
 # --- two backends ------------------------------------------------------------------------
 step="backends A and B start"
@@ -227,7 +173,7 @@ port_a=$port
 backend_port B
 port_b=$port
 ok
-echo "     A on 127.0.0.1:$port_a, B on 127.0.0.1:$port_b"
+note "A on 127.0.0.1:$port_a, B on 127.0.0.1:$port_b"
 
 # --- manifests: Service kuard (h2c) and an Ingress for kuard.example.com; Endpoints → A -------
 step="manifests are valid"
@@ -257,14 +203,13 @@ ok
 
 # --- contour serve on any port ----------------------------------------------------------------
 step="contour serve starts and logs its xDS port"
-"$bin" serve --manifests "$manifests" --insecure --xds-port 0 --http-port 0 --debug-http-port 0 >"$work/contour.log" 2>&1 &
+"$bin" serve --manifests "$manifests" --insecure --xds-port 0 --http-port 0 --debug-http-port 0 >"$work/contour.log" 2>&1 3>&- &
 contour_pid=$!
-pids="$pids $contour_pid"
-wait_for_line "$work/contour.log" 'serving xDS on 127\.0\.0\.1:[0-9]+' "$deadline" "$contour_pid"
-xds_port=$(sed -n 's/.*serving xDS on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/contour.log" |
-  head -n 1)
+track "$contour_pid" contour
+wait_for "serving xDS on 127.0.0.1:PORT in the log" has_xds_port "$work/contour.log"
+xds_port=$(xds_port_in "$work/contour.log")
 ok
-echo "     xDS on 127.0.0.1:$xds_port"
+note "xDS on 127.0.0.1:$xds_port"
 
 step="the xDS client is spawned (it loads while the first job waits)"
 start_client
@@ -312,7 +257,7 @@ mv "$manifests/weighted-route.tmp" "$manifests/weighted-route.yaml"
 check_manifests
 job --target xds:///weighted.example.com --count 200 --until A=0.2,B=0.8 --tolerance 0.1 ||
   fail "the distribution did not become A=0.2,B=0.8 within ${deadline}s: last batch $counts"
-echo "     counts: $counts"
+note "counts: $counts"
 no_nack
 ok
 

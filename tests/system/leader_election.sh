@@ -14,70 +14,43 @@
 # Usage: sh tests/system/leader_election.sh CONTOUR_BINARY REPO_ROOT
 # The fake API server is the program next to CONTOUR_BINARY.
 set -u
-
-if [ $# -ne 2 ]; then
-  echo "usage: $0 CONTOUR_BINARY REPO_ROOT" >&2
-  exit 2
-fi
-bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+. "$(dirname "$0")/lib/common.sh"
 fake="$(dirname "$bin")/fake_apiserver"
 for tool in ss curl; do
   command -v "$tool" >/dev/null 2>&1 || { echo "leader_election: SKIPPED: no $tool" >&2; exit 77; }
 done
 [ -x "$fake" ] || { echo "leader_election: FAIL: no $fake" >&2; exit 1; }
+# Seconds the fake API server may take to listen.
+deadline=20
+# SIGKILL: a contour stopped by SIGTERM would first release its lock, and the exit trap would
+# wait for that however slow the API server is (stalled by SIGSTOP, or gone).
+stop_signal=KILL
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/contour-election.XXXXXX") || exit 1
-pids=""
+# The fake API server is not in $pids, which xds_ports.sh counts as the contour processes.
 fake_pid=""
-cleanup() {
-  [ -n "$fake_pid" ] && kill -CONT "$fake_pid" 2>/dev/null
-  for pid in $pids $fake_pid; do kill -9 "$pid" 2>/dev/null; done
-  for pid in $pids $fake_pid; do wait "$pid" 2>/dev/null; done
-  rm -rf "$work"
-}
-exec 3>&1
-trap cleanup EXIT
-trap 'exit 1' INT HUP TERM
-
-step=""
-started=$(date +%s)
-ok() { echo "ok   $step ($(($(date +%s) - started)) s in)"; }
-fail() {
-  {
-    echo "FAIL $step: $*"
-    for log in "$work"/*.log; do
-      echo "---- $(basename "$log") (last 25 lines)"
-      tail -n 25 "$log"
-    done
-  } >&3 2>&1
-  exit 1
+cleanup_hook() {
+  if [ -n "$fake_pid" ]; then
+    kill -CONT "$fake_pid"
+    kill -9 "$fake_pid"
+    wait "$fake_pid"
+  fi 2>/dev/null
 }
 
-repo=$(cd "$2" && pwd)
-. "$repo/tests/system/lib/xds_ports.sh"
+. "$(dirname "$0")/lib/xds_ports.sh"
 
 # start_contour NAME: starts one instance.
 start_contour() {
   POD_NAME="contour-$1" "$bin" serve --kubeconfig "$work/kubeconfig" -c "$work/contour.yaml" \
     --enable-leader-election --insecure --xds-port 0 --http-port 0 --debug-http-port 0 >"$work/$1.log" 2>&1 3>&- &
-  pids="$pids $!"
-}
-
-forget() {
-  rest=""
-  for pid in $pids; do [ "$pid" = "$1" ] || rest="$rest $pid"; done
-  pids=$rest
+  track $!
 }
 
 # --- 0. the API server and the objects ----------------------------------------------------------
 step="0. fake_apiserver starts; a Service and an Ingress exist"
-"$fake" --port 0 --kubeconfig-out "$work/kubeconfig" >"$work/fake.out" 2>"$work/fake.log" &
+"$fake" --port 0 --kubeconfig-out "$work/kubeconfig" >"$work/fake.out" 2>"$work/fake.log" 3>&- &
 fake_pid=$!
-end=$(($(date +%s) + 20))
-until grep -q "listening on" "$work/fake.out" 2>/dev/null; do
-  [ "$(date +%s)" -lt "$end" ] || fail "no 'listening on' line"
-  sleep 0.05
-done
+watched="fake_apiserver=$fake_pid"
+wait_for "a 'listening on' line" grep -q -s "listening on" "$work/fake.out"
 port=$(sed -n 's/listening on \([0-9]*\).*/\1/p' "$work/fake.out")
 for object in \
   '{"apiVersion":"v1","kind":"Service","metadata":{"name":"web","namespace":"default"},"spec":{"ports":[{"port":80}]}}' \
@@ -122,7 +95,7 @@ wait "$first" 2>/dev/null
 forget "$first"
 killed_at=$(now_ms)
 wait_serving 1 $((lease_ms + retry_ms + slack_ms))
-echo "     took over after $(($(now_ms) - killed_at)) ms (lease $lease_ms + retry $retry_ms)"
+note "took over after $(($(now_ms) - killed_at)) ms (lease $lease_ms + retry $retry_ms)"
 ok
 
 # --- 3. SIGTERM the leader ------------------------------------------------------------------------------
@@ -135,7 +108,7 @@ status=$?
 forget "$second"
 [ "$status" -eq 0 ] || fail "contour exited with status $status on SIGTERM"
 wait_serving 1 $((2 * retry_ms + slack_ms))
-echo "     took over after $(($(now_ms) - stopped_at)) ms (retry $retry_ms)"
+note "took over after $(($(now_ms) - stopped_at)) ms (retry $retry_ms)"
 grep -q "released" "$work"/*.log || fail "no release logged"
 ok
 
@@ -145,7 +118,7 @@ start_contour d  # a third member again
 kill -STOP "$fake_pid"
 stalled_at=$(now_ms)
 wait_serving 0 $((renew_ms + slack_ms))
-echo "     port closed $(($(now_ms) - stalled_at)) ms after the stall (renew deadline $renew_ms)"
+note "port closed $(($(now_ms) - stalled_at)) ms after the stall (renew deadline $renew_ms)"
 kill -CONT "$fake_pid"
 wait_serving 1 $((lease_ms + 2 * retry_ms + slack_ms + 5000))
 ok
@@ -197,7 +170,7 @@ while [ "$trial" -lt "$trials" ]; do
   esac
   began=$(now_ms)
   wait_serving 1 "$bound"
-  echo "     trial $trial: action $action$([ "$action" = 2 ] && echo " (${stall_s} s stall)"): one serves after $(($(now_ms) - began)) ms (bound $bound)"
+  note "trial $trial: action $action$([ "$action" = 2 ] && echo " (${stall_s} s stall)"): one serves after $(($(now_ms) - began)) ms (bound $bound)"
 done
 ok
 

@@ -23,74 +23,18 @@
 # CONTOUR_REAL_APISERVER_KEEP (when set, the scratch directory with every log is kept),
 # CONTOUR_KUBE_CACHE (where scripts/kube-apiserver.sh caches the binary).
 set -u
-
-if [ $# -ne 2 ]; then
-  echo "usage: $0 CONTOUR_BINARY REPO_ROOT" >&2
-  exit 2
-fi
-bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-repo=$(cd "$2" && pwd)
+. "$(dirname "$0")/lib/common.sh"
 deadline=${CONTOUR_REAL_APISERVER_DEADLINE:-30}
 limit=${CONTOUR_REAL_APISERVER_TIMEOUT:-240}
-kas="$repo/scripts/kube-apiserver.sh"
-# A loaded machine makes kube-apiserver slow to become ready (20 s is common with two busy cores).
-CONTOUR_KUBE_READY_TIMEOUT=${CONTOUR_KUBE_READY_TIMEOUT:-120}
-export CONTOUR_KUBE_READY_TIMEOUT
+keep_scratch=${CONTOUR_REAL_APISERVER_KEEP:-}
 
-if [ ! -x "$bin" ]; then
-  echo "real_apiserver: FAIL: $bin is not an executable" >&2
-  exit 1
-fi
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/contour-real-apiserver.XXXXXX") || exit 1
-kube="$work/kube"
 manifests="$work/manifests"
 mkdir "$manifests" || exit 1
-# Every process started in the background, as "pid" words; reaped ones are taken out.
-pids=""
-# The processes that must stay up while the test waits, as "name=pid" words.
-watched=""
-# The `contour cli` watchers, as "name=pid" words.
-watchers=""
-# Whether etcd and kube-apiserver may run (scripts/kube-apiserver.sh stop is then due).
-kube_started=""
-
-# Stops every process this script started, then removes the scratch directory.
-cleanup() {
-  for pid in $pids; do
-    kill "$pid" 2>/dev/null
-  done
-  for pid in $pids; do
-    wait "$pid" 2>/dev/null
-  done
-  if [ -n "$kube_started" ]; then
-    sh "$kas" stop "$kube" >/dev/null 2>&1
-  fi
-  if [ -n "${CONTOUR_REAL_APISERVER_KEEP:-}" ]; then
-    echo "     kept $work" >&3
-  else
-    rm -rf "$work"
-  fi
-}
-# fd 3: this script's own output (see fail); the processes it starts do not get it.
-exec 3>&1
-trap cleanup EXIT
-trap 'echo "FAIL $step: interrupted" >&3; exit 1' INT HUP
-trap 'exit 1' PIPE
-trap 'fail "stopped by SIGTERM (the ${limit} s time limit, or from outside)"' TERM
-
-step=""
-started=$(date +%s)
-ok() {
-  echo "ok   $step ($(($(date +%s) - started)) s in)"
-}
 
 show_logs() {
   for log in "$work"/*.log "$work"/*.err "$kube"/*.log; do
     # The audit log is one long JSON line per write: named in failures that concern it.
-    if [ ! -f "$log" ] || [ "$(basename "$log")" = audit.log ]; then continue; fi
-    echo "---- $(basename "$log") (last 30 lines)"
-    tail -n 30 "$log"
+    [ "$(basename "$log")" = audit.log ] || tail_logs 30 "$log"
   done
   for out in "$work"/cds.out "$work"/rds.out "$work"/eds.out; do
     [ -f "$out" ] || continue
@@ -98,83 +42,7 @@ show_logs() {
   done
 }
 
-# A signal's trap may run inside a function whose output is redirected: report on fd 3.
-fail() {
-  {
-    echo "FAIL $step: $*"
-    if [ -f "$work/expected" ] && [ -f "$work/actual" ]; then
-      echo "---- the last comparison (- expected, + seen):"
-      diff -u "$work/expected" "$work/actual" | head -n 80
-    fi
-    show_logs
-  } >&3 2>&1
-  exit 1
-}
-
-# forget PID: takes a reaped process out of the list that cleanup kills.
-forget() {
-  rest=""
-  for pid in $pids; do
-    [ "$pid" = "$1" ] || rest="$rest $pid"
-  done
-  pids=$rest
-}
-
-# all_alive: fails at once when a process the test needs has exited.
-all_alive() {
-  for entry in $watched; do
-    kill -0 "${entry#*=}" 2>/dev/null || fail "${entry%=*} (pid ${entry#*=}) exited"
-  done
-}
-
-# not_alive PID: the process has exited (the shell reaps it while the poll runs sleep).
-not_alive() {
-  ! kill -0 "$1" 2>/dev/null
-}
-
-# wait_for WHAT CHECK [ARGS...]: polls CHECK ARGS until it succeeds, for up to $deadline seconds
-# (or $wait_seconds when set).
-wait_for() {
-  what=$1
-  shift
-  rm -f "$work/expected" "$work/actual"
-  seconds=${wait_seconds:-$deadline}
-  end=$(($(date +%s) + seconds))
-  until "$@"; do
-    all_alive
-    [ "$(date +%s)" -lt "$end" ] || fail "$what: not seen within $seconds s"
-    sleep 0.2
-  done
-}
-
-# kc ARGS...: kubectl against the test's API server. Its discovery cache stays in the scratch
-# directory, so a CRD created here is never hidden by a stale cache elsewhere. Its warnings (the
-# version skew with a newer kubectl, deprecated API versions) go to kubectl.log.
-kc() {
-  kubectl --kubeconfig "$kube/kubeconfig" --cache-dir "$work/kubectl-cache" "$@" </dev/null \
-    2>>"$work/kubectl.log" 3>&-
-}
-
-# kc_ok WHAT ARGS...: kc ARGS must succeed (its output goes to kubectl.log).
-kc_ok() {
-  what=$1
-  shift
-  echo "+ kubectl $*" >>"$work/kubectl.log"
-  kc "$@" >>"$work/kubectl.log" || fail "$what: kubectl $* failed"
-}
-
 # --- comparing what contour serves with what `contour translate` renders ----------------------
-
-# count FILE: how many documents FILE holds (one per xDS response, each starting with ---).
-count() {
-  documents=$(grep -c -e '^---$' "$1" 2>/dev/null)
-  echo "${documents:-0}"
-}
-
-# doc FILE N: document N (from 1) of FILE.
-doc() {
-  awk -v n="$2" '/^---$/ { i++ } i == n' "$1"
-}
 
 # resources: a `contour cli` response as the list `contour translate --type T` prints: without
 # the response's own fields and without each resource's "@type" line.
@@ -252,18 +120,6 @@ watchers_expected() {
   for entry in $watchers; do
     latest_expected "${entry%=*}" || return 1
   done
-}
-
-# watch_xds TYPE: starts `contour cli TYPE --watch` with output in TYPE.out / TYPE.err.
-watch_xds() {
-  # Created here, not by the child's redirection, which may come after the first poll.
-  : >"$work/$1.out"
-  "$bin" cli --watch --contour "127.0.0.1:$xds_port" "$1" \
-    >>"$work/$1.out" 2>"$work/$1.err" 3>&- &
-  pid=$!
-  pids="$pids $pid"
-  watched="$watched $1=$pid"
-  watchers="$watchers $1=$pid"
 }
 
 # --- IngressRoute status -------------------------------------------------------------------
@@ -375,54 +231,19 @@ status_writes() {
 
 # --- 0. kube-apiserver, built once per machine (not part of the time limit) ------------------
 step="0. scripts/kube-apiserver.sh build"
-echo "     building kube-apiserver, or finding it in the cache (a first build takes minutes)"
-sh "$kas" build >"$work/build.out" 2>"$work/build.log" 3>&-
-status=$?
-if [ "$status" -ne 0 ]; then
-  reason=$(grep -e 'ERROR:' "$work/build.log" | tail -n 1)
-  cat >&3 <<EOF
-
-########################################################################################
-##
-##  SKIPPED: real_apiserver: kube-apiserver cannot be built on this machine.
-##
-##  ${reason:-scripts/kube-apiserver.sh build exited with status $status}
-##
-##  This test runs contour against a real Kubernetes API server built from Debian's
-##  kubernetes source package; it needs network access to deb.debian.org (or a cache in
-##  \${CONTOUR_KUBE_CACHE:-/var/cache/contour-cpp}) and root to install packages.
-##  NOTHING WAS TESTED. The build's last lines:
-##
-EOF
-  tail -n 15 "$work/build.log" | sed 's/^/##    /' >&3
-  printf '##\n%s\n\n' "$(printf '%88s' '' | tr ' ' '#')" >&3
-  exit 77
-fi
-kube_bin=$(tail -n 1 "$work/build.out")
-[ -x "$kube_bin" ] || fail "scripts/kube-apiserver.sh build printed '$kube_bin', not a binary"
-command -v kubectl >/dev/null 2>&1 || fail "no kubectl after scripts/kube-apiserver.sh build"
+kube_build
 ok
-echo "     $kube_bin"
-
-# The time limit: a watchdog sends this shell SIGTERM; killed itself, it stops its sleep.
-(
-  trap 'kill "$sleeper" 2>/dev/null; exit 0' TERM
-  sleep "$limit" 3>&- &
-  sleeper=$!
-  wait "$sleeper" && kill -TERM $$
-) &
-pids="$pids $!"
-started=$(date +%s)
+note "$kube_bin"
+start_time_limit "$limit"
 
 # --- 1. the API server ------------------------------------------------------------------------
 step="1. scripts/kube-apiserver.sh start: etcd and kube-apiserver on 127.0.0.1, ready"
-kube_started=yes
-sh "$kas" start "$kube" >"$work/start.log" 2>&1 3>&- || fail "start failed"
+kube_start
 kc_ok "the API server's version" version
 server_version=$(kc version -o json | sed -n 's/.*"gitVersion": "\(v[^"]*\)".*/\1/p' | tail -n 1)
 [ "$server_version" = v1.20.2 ] || fail "the server reports version '$server_version'"
 ok
-echo "     $(sed -n 's/.*kube-apiserver ready on \(.*\), kubeconfig.*/\1/p' "$work/start.log")"
+note "$(sed -n 's/.*kube-apiserver ready on \(.*\), kubeconfig.*/\1/p' "$work/start.log")"
 
 # --- 2. the CRDs --------------------------------------------------------------------------------
 step="2. kubectl apply -f deploy/00-crds.yaml: CRDs Established, short names, no subresource"
@@ -518,7 +339,7 @@ ingressroute canary store .spec.routes[1].services[0].strategy Cookie
 tlscerts certificates www-example-net .spec.delegations[0].targetNamespaces[0] ingress-roots
 EOF
 ok
-echo "     $objects objects in $(files "$repo"/examples/*.yaml) files"
+note "$objects objects in $(files "$repo"/examples/*.yaml) files"
 
 # --- 5. contour serve --------------------------------------------------------------------------
 step="5. contour serve --kubeconfig --insecure --xds-port 0 --http-port 0 --debug-http-port 0 syncs and logs its port"
@@ -526,14 +347,11 @@ step="5. contour serve --kubeconfig --insecure --xds-port 0 --http-port 0 --debu
 "$bin" serve --kubeconfig "$kube/kubeconfig" --insecure --xds-port 0 --http-port 0 --debug-http-port 0 \
   >>"$work/contour.log" 2>&1 3>&- &
 contour_pid=$!
-pids="$pids $contour_pid"
-watched="$watched contour=$contour_pid"
-wait_for "serving xDS on 127.0.0.1:PORT in the log" \
-  grep -q -E -e 'serving xDS on 127\.0\.0\.1:[0-9]+' "$work/contour.log"
-xds_port=$(sed -n 's/.*serving xDS on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/contour.log" |
-  head -n 1)
+track "$contour_pid" contour
+wait_for "serving xDS on 127.0.0.1:PORT in the log" has_xds_port "$work/contour.log"
+xds_port=$(xds_port_in "$work/contour.log")
 ok
-echo "     xDS on 127.0.0.1:$xds_port"
+note "xDS on 127.0.0.1:$xds_port"
 
 step="6. contour cli cds, rds, eds, lds: what contour translate renders for examples/"
 for type in cds rds eds lds; do
@@ -541,7 +359,7 @@ for type in cds rds eds lds; do
     serves_expected "$type"
 done
 ok
-echo "     $(grep -c -e '^  - ' "$work/actual") listeners, and the clusters, routes and endpoints"
+note "$(grep -c -e '^  - ' "$work/actual") listeners, and the clusters, routes and endpoints"
 
 # --- 7. status --------------------------------------------------------------------------------
 step="7. IngressRoute status: valid on every example, written on the object (no subresource)"
@@ -631,9 +449,9 @@ ok
 
 # --- 9. watchers and edits ----------------------------------------------------------------------
 step="9. contour cli --watch (cds, rds, eds) print the current state"
-watch_xds cds
-watch_xds rds
-watch_xds eds
+watch_xds cds cds
+watch_xds rds rds
+watch_xds eds eds
 wait_for "every watcher's first document = contour translate" watchers_expected
 ok
 
@@ -744,23 +562,13 @@ wait_for "the statuses, unchanged" statuses_are "$work/statuses"
 ok
 
 step="no watcher rejected a response, contour logged no NACK"
-for err in "$work"/*.err; do
-  if grep -F -e rejecting "$err" >/dev/null; then fail "$(basename "$err"): $(cat "$err")"; fi
-done
-if grep -F -e NACK "$work/contour.log" >/dev/null; then
-  fail "contour logged: $(grep -F -e NACK "$work/contour.log")"
-fi
+no_rejections
 ok
 
 # --- 13. SIGTERM ----------------------------------------------------------------------------
 step="13. SIGTERM: contour exits 0; the watchers' streams end"
 watched=""
-kill -TERM "$contour_pid"
-wait_for "contour's exit" not_alive "$contour_pid"
-wait "$contour_pid"
-status=$?
-forget "$contour_pid"
-[ "$status" -eq 0 ] || fail "contour exited with status $status"
+terminate contour "$contour_pid"
 for entry in $watchers; do
   pid=${entry#*=}
   wait_for "the end of ${entry%=*}" not_alive "$pid"

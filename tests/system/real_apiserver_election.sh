@@ -10,66 +10,22 @@
 # Exit status: 0 passed, 1 failed, 77 skipped (kube-apiserver cannot be built here).
 # Usage: sh tests/system/real_apiserver_election.sh CONTOUR_BINARY REPO_ROOT
 set -u
-
-if [ $# -ne 2 ]; then
-  echo "usage: $0 CONTOUR_BINARY REPO_ROOT" >&2
-  exit 2
-fi
-bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-repo=$(cd "$2" && pwd)
-kas="$repo/scripts/kube-apiserver.sh"
-work=$(mktemp -d "${TMPDIR:-/tmp}/contour-real-election.XXXXXX") || exit 1
-kube="$work/kube"
-pids=""
-kube_started=""
-cleanup() {
-  for pid in $pids; do kill -9 "$pid" 2>/dev/null; done
-  for pid in $pids; do wait "$pid" 2>/dev/null; done
-  [ -n "$kube_started" ] && sh "$kas" stop "$kube" >/dev/null 2>&1
-  rm -rf "$work"
-}
-exec 3>&1
-trap cleanup EXIT
-trap 'exit 1' INT HUP TERM
-
-step=""
-started=$(date +%s)
-ok() { echo "ok   $step ($(($(date +%s) - started)) s in)"; }
-fail() {
-  {
-    echo "FAIL $step: $*"
-    for log in "$work"/*.log; do
-      echo "---- $(basename "$log") (last 20 lines)"
-      tail -n 20 "$log"
-    done
-  } >&3 2>&1
-  exit 1
-}
+. "$(dirname "$0")/lib/common.sh"
+# SIGKILL: a contour stopped by SIGTERM would first release its lock, and the exit trap would
+# wait for that however slow the API server is.
+stop_signal=KILL
 
 step="0. scripts/kube-apiserver.sh build"
-if ! sh "$kas" build >"$work/build.out" 2>"$work/build.err"; then
-  cat >&3 <<EOF
-
-########################################################################################
-##  SKIPPED: real_apiserver_election: kube-apiserver cannot be built on this machine.
-##  $(grep -e 'ERROR:' "$work/build.err" | tail -n 1)
-##  NOTHING WAS TESTED.
-########################################################################################
-
-EOF
-  exit 77
-fi
+kube_build
 ok
 
 step="1. kube-apiserver and etcd start"
-kube_started=yes
-sh "$kas" start "$kube" >"$work/start.log" 2>&1 || fail "start failed"
-kc() { kubectl --kubeconfig "$kube/kubeconfig" "$@" 2>>"$work/kubectl.log"; }
+kube_start
 kc create namespace projectcontour >/dev/null || fail "cannot create the namespace"
 kc apply -f "$repo/deploy/00-crds.yaml" >/dev/null || fail "cannot apply the CRDs"
 ok
 
-. "$repo/tests/system/lib/xds_ports.sh"
+. "$(dirname "$0")/lib/xds_ports.sh"
 
 # json_field FILE KEY: the value of "KEY" in FILE's JSON (first occurrence, unquoted).
 json_field() {
@@ -91,8 +47,8 @@ EOF
   for name in one two; do
     POD_NAME="contour-$name" "$bin" serve --kubeconfig "$kube/kubeconfig" \
       -c "$work/contour-$lock.yaml" --enable-leader-election --insecure --xds-port 0 --http-port 0 --debug-http-port 0 \
-      >"$work/$lock-$name.log" 2>&1 &
-    pids="$pids $!"
+      >"$work/$lock-$name.log" 2>&1 3>&- &
+    track $!
   done
   wait_serving 1 60000
   leader=$(leader_pid)
@@ -133,9 +89,7 @@ EOF
   kill -TERM "$leader"
   wait "$leader"
   [ $? -eq 0 ] || fail "the leader did not exit 0"
-  rest=""
-  for pid in $pids; do [ "$pid" = "$leader" ] || rest="$rest $pid"; done
-  pids=$rest
+  forget "$leader"
   wait_serving 1 20000
   ok
   for pid in $pids; do kill -TERM "$pid"; wait "$pid"; done

@@ -11,59 +11,16 @@
 # Environment: CONTOUR_SERVE_WATCH_DEADLINE (seconds each wait may take, default 10),
 # CONTOUR_SERVE_WATCH_TIMEOUT (seconds the whole test may take, default 50).
 set -u
-
-if [ $# -ne 2 ]; then
-  echo "usage: $0 CONTOUR_BINARY REPO_ROOT" >&2
-  exit 2
-fi
-bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+. "$(dirname "$0")/lib/common.sh"
 deadline=${CONTOUR_SERVE_WATCH_DEADLINE:-10}
 limit=${CONTOUR_SERVE_WATCH_TIMEOUT:-50}
+poll_seconds=0.1
 
-if [ ! -x "$bin" ]; then
-  echo "serve_watch: FAIL: $bin is not an executable" >&2
-  exit 1
-fi
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/contour-serve-watch.XXXXXX") || exit 1
 manifests="$work/manifests"
 mkdir "$manifests" || exit 1
-# Every process started in the background, as "pid" words; reaped ones are taken out.
-pids=""
-# The processes that must stay up while the test waits, as "name=pid" words.
-watched=""
-# The `contour cli` watchers, as "name=pid" words.
-watchers=""
-
-# Stops every process this script started, then removes the scratch directory.
-cleanup() {
-  for pid in $pids; do
-    kill "$pid" 2>/dev/null
-  done
-  for pid in $pids; do
-    wait "$pid" 2>/dev/null
-  done
-  rm -rf "$work"
-}
-# fd 3: this script's own output (see fail); the processes it starts do not get it.
-exec 3>&1
-trap cleanup EXIT
-trap 'echo "FAIL $step: interrupted" >&3; exit 1' INT HUP
-trap 'exit 1' PIPE
-trap 'fail "stopped by SIGTERM (the ${limit} s time limit, or from outside)"' TERM
-
-step=""
-started=$(date +%s)
-ok() {
-  echo "ok   $step ($(($(date +%s) - started)) s in)"
-}
 
 show_logs() {
-  for log in "$work"/*.log "$work"/*.err; do
-    [ -f "$log" ] || continue
-    echo "---- $(basename "$log") (last 30 lines)"
-    tail -n 30 "$log"
-  done
+  tail_logs 30 "$work"/*.log "$work"/*.err
   for out in "$work"/*.out; do
     [ -f "$out" ] || continue
     echo "---- $(basename "$out"): $(count "$out") documents; the last one:"
@@ -71,65 +28,7 @@ show_logs() {
   done
 }
 
-# A signal's trap may run inside a function whose output is redirected: report on fd 3.
-fail() {
-  {
-    echo "FAIL $step: $*"
-    if [ -f "$work/expected" ] && [ -f "$work/actual" ]; then
-      echo "---- the last comparison (- expected, + document seen):"
-      diff -u "$work/expected" "$work/actual"
-    fi
-    show_logs
-  } >&3 2>&1
-  exit 1
-}
-
-# forget PID: takes a reaped process out of the list that cleanup kills.
-forget() {
-  rest=""
-  for pid in $pids; do
-    [ "$pid" = "$1" ] || rest="$rest $pid"
-  done
-  pids=$rest
-}
-
-# all_alive: fails at once when a process the test needs has exited.
-all_alive() {
-  for entry in $watched; do
-    kill -0 "${entry#*=}" 2>/dev/null || fail "${entry%=*} (pid ${entry#*=}) exited"
-  done
-}
-
-# not_alive PID: the process has exited (the shell reaps it while the poll runs sleep).
-not_alive() {
-  ! kill -0 "$1" 2>/dev/null
-}
-
-# wait_for WHAT CHECK [ARGS...]: polls CHECK ARGS until it succeeds, for up to $deadline seconds.
-wait_for() {
-  what=$1
-  shift
-  rm -f "$work/expected" "$work/actual"
-  end=$(($(date +%s) + deadline))
-  until "$@"; do
-    all_alive
-    [ "$(date +%s)" -lt "$end" ] || fail "$what: not seen within $deadline s"
-    sleep 0.1
-  done
-}
-
 # --- reading the watchers' output: one YAML document per response, each starting with ---
-
-# count FILE: how many documents FILE holds.
-count() {
-  documents=$(grep -c -e '^---$' "$1" 2>/dev/null)
-  echo "${documents:-0}"
-}
-
-# doc FILE N: document N (from 1) of FILE.
-doc() {
-  awk -v n="$2" '/^---$/ { i++ } i == n' "$1"
-}
 
 # body FILE N: document N without the lines that every response changes.
 body() {
@@ -284,28 +183,7 @@ subsets:
 EOF
 }
 
-# watch_xds NAME ARGS...: starts `contour cli ARGS --watch` with output in NAME.out / NAME.err.
-watch_xds() {
-  name=$1
-  shift
-  # Created here, not by the child's redirection, which may come after the first poll.
-  : >"$work/$name.out"
-  "$bin" cli "$@" --watch --contour "127.0.0.1:$xds_port" \
-    >>"$work/$name.out" 2>"$work/$name.err" 3>&- &
-  pid=$!
-  pids="$pids $pid"
-  watched="$watched $name=$pid"
-  watchers="$watchers $name=$pid"
-}
-
-# The time limit: a watchdog sends this shell SIGTERM; killed itself, it stops its sleep.
-(
-  trap 'kill "$sleeper" 2>/dev/null; exit 0' TERM
-  sleep "$limit" 3>&- &
-  sleeper=$!
-  wait "$sleeper" && kill -TERM $$
-) &
-pids="$pids $!"
+start_time_limit "$limit"
 
 app_cluster=default/app/80/da39a3ee5e
 other_cluster=default/other/80/da39a3ee5e
@@ -317,14 +195,11 @@ endpoints app 10.0.0.1 >"$manifests/app-endpoints.yaml"
 : >"$work/contour.log"
 "$bin" serve --manifests "$manifests" --insecure --xds-port 0 --http-port 0 --debug-http-port 0 >>"$work/contour.log" 2>&1 3>&- &
 contour_pid=$!
-pids="$pids $contour_pid"
-watched="$watched contour=$contour_pid"
-wait_for "serving xDS on 127.0.0.1:PORT in the log" \
-  grep -q -E -e 'serving xDS on 127\.0\.0\.1:[0-9]+' "$work/contour.log"
-xds_port=$(sed -n 's/.*serving xDS on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/contour.log" |
-  head -n 1)
+track "$contour_pid" contour
+wait_for "serving xDS on 127.0.0.1:PORT in the log" has_xds_port "$work/contour.log"
+xds_port=$(xds_port_in "$work/contour.log")
 ok
-echo "     xDS on 127.0.0.1:$xds_port"
+note "xDS on 127.0.0.1:$xds_port"
 
 # --- 2. watchers ------------------------------------------------------------------------------
 step="2. cli watchers (cds, eds default/app, rds --ads, rds --delta) print the first state"
@@ -432,24 +307,14 @@ wait_for "RDS (ADS) document $((n_rds + 1)) = document $n_rds without other.exam
 ok
 
 step="no watcher rejected a response, contour logged no NACK"
-for err in "$work"/*.err; do
-  if grep -F -e rejecting "$err" >/dev/null; then fail "$(basename "$err"): $(cat "$err")"; fi
-done
-if grep -F -e NACK "$work/contour.log" >/dev/null; then
-  fail "contour logged: $(grep -F -e NACK "$work/contour.log")"
-fi
+no_rejections
 ok
 
 # --- 6. SIGTERM -----------------------------------------------------------------------------
 step="6. SIGTERM: contour exits 0 and logs that it stopped; the watchers' streams end"
 # The watchers end with contour's streams: from now on no process has to stay up.
 watched=""
-kill -TERM "$contour_pid"
-wait_for "contour's exit" not_alive "$contour_pid"
-wait "$contour_pid"
-status=$?
-forget "$contour_pid"
-[ "$status" -eq 0 ] || fail "contour exited with status $status"
+terminate contour "$contour_pid"
 grep -E -e '\[info\] stopped$' "$work/contour.log" >/dev/null || fail "no 'stopped' in the log"
 for entry in $watchers; do
   name=${entry%=*}
@@ -458,7 +323,7 @@ for entry in $watchers; do
   wait "$pid"
   status=$?
   forget "$pid"
-  echo "     $name exited with status $status: $(tail -n 1 "$work/$name.err")"
+  note "$name exited with status $status: $(tail -n 1 "$work/$name.err")"
 done
 ok
 
