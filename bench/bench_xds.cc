@@ -7,7 +7,10 @@
 // server's alone; both sides use CLOCK_MONOTONIC, which is shared by the two processes.
 //
 // Usage: bench_xds [EDS_STREAMS=1000] [CLUSTERS=10000] [NAMES_PER_STREAM=100] [ROUNDS=20]
-//                  [ADS_STREAMS=100]
+//                  [ADS_STREAMS=100] [PIN=0]
+// PIN=1 runs the server on CPU 0 and the clients on CPU 1: the server's figures with a core of
+// its own, as when the Envoys are on other machines (without it, both use both cores).
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -507,6 +510,14 @@ int Arg(int argc, char** argv, int index, int fallback) {
   return argc > index ? std::atoi(argv[index]) : fallback;
 }
 
+// Pins this process (every thread it starts later) to one CPU.
+void PinTo(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  if (sched_setaffinity(0, sizeof(set), &set) != 0) std::perror("sched_setaffinity");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -517,16 +528,19 @@ int main(int argc, char** argv) {
   const int names_per_stream = std::min(Arg(argc, argv, 3, 100), clusters);
   const int rounds = Arg(argc, argv, 4, 20);
   const int ads_streams = Arg(argc, argv, 5, 100);
+  const bool pin = Arg(argc, argv, 6, 0) != 0;
   int to_child[2], to_parent[2];
   if (pipe(to_child) != 0 || pipe(to_parent) != 0) return 1;
   // Fork before any gRPC state exists: each process starts its own.
   const pid_t child = fork();
   if (child == 0) {
+    if (pin) PinTo(1);
     close(to_child[1]);
     close(to_parent[0]);
     _exit(RunClients(to_child[0], to_parent[1], eds_streams, clusters, names_per_stream, rounds,
                      ads_streams));
   }
+  if (pin) PinTo(0);
   close(to_child[0]);
   close(to_parent[1]);
   const int result =

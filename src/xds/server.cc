@@ -364,17 +364,10 @@ void XdsServer::PublishEndpoints(const EndpointChanges& changes) {
   std::vector<std::shared_ptr<XdsStream>> streams;
   {
     absl::MutexLock lock(&mu_);
-    auto endpoints = std::make_shared<ResourceMap>(*served_->endpoints);
-    for (const ResourcePtr& resource : changes.updated) {
-      (*endpoints)[resource->name] = resource;
-      names.push_back(resource->name);
-    }
-    for (const std::string& name : changes.removed) {
-      endpoints->erase(name);
-      names.push_back(name);
-    }
+    for (const ResourcePtr& resource : changes.updated) names.push_back(resource->name);
+    names.insert(names.end(), changes.removed.begin(), changes.removed.end());
     auto next = std::make_shared<ServedState>(*served_);
-    next->endpoints = std::move(endpoints);
+    next->endpoints = served_->endpoints.With(changes);
     next->endpoints_version = std::to_string(++endpoints_version_);
     served_ = std::move(next);
     served = served_;

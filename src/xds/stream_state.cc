@@ -199,8 +199,7 @@ ResourcePtr StreamState::Lookup(ResourceType type, const std::string& name,
   const bool named = ts.names.contains(name);
   if (!named && !ts.wildcard) return nullptr;
   if (type == ResourceType::kEndpoint) {
-    auto found = served.endpoints->find(name);
-    if (found != served.endpoints->end()) return found->second;
+    if (ResourcePtr found = served.endpoints.Find(name)) return found;
     if (!named) return nullptr;
     ResourcePtr& empty = empty_assignments_[name];
     if (empty == nullptr) {
@@ -238,10 +237,14 @@ StreamState::Plan StreamState::MakePlan(ResourceType type, const ServedState& se
     candidates = ts.names;
     for (const auto& [name, resource] : ts.sent) candidates.insert(name);
     if (ts.wildcard && !(type == ResourceType::kSecret && withhold_secrets_)) {
-      const ResourceMap& map = type == ResourceType::kEndpoint
-                                   ? *served.endpoints
-                                   : served.snapshot->Resources(type, kind_);
-      for (const auto& [name, resource] : map) candidates.insert(name);
+      if (type == ResourceType::kEndpoint) {
+        served.endpoints.ForEach(
+            [&](const std::string& name, const ResourcePtr&) { candidates.insert(name); });
+      } else {
+        for (const auto& [name, resource] : served.snapshot->Resources(type, kind_)) {
+          candidates.insert(name);
+        }
+      }
     }
   } else {
     candidates = ts.check;

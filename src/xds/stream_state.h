@@ -27,6 +27,7 @@
 #include "absl/status/statusor.h"
 #include "envoy/service/discovery/v3/discovery.pb.h"
 #include "xds/resource.h"
+#include "xds/served_endpoints.h"
 #include "xds/snapshot.h"
 
 namespace contour::xds {
@@ -34,7 +35,7 @@ namespace contour::xds {
 // What the server serves right now; replaced whole, never changed in place.
 struct ServedState {
   SnapshotPtr snapshot;  // null until the first build is published
-  std::shared_ptr<const ResourceMap> endpoints = std::make_shared<ResourceMap>();
+  ServedEndpoints endpoints;
   std::string endpoints_version = "0";
 };
 

@@ -63,17 +63,10 @@ class World {
   void PublishYaml(const std::string& yaml) { Publish(MustSnapshot(yaml, served_.snapshot.get())); }
 
   void PublishEndpoints(const EndpointChanges& changes) {
-    auto endpoints = std::make_shared<ResourceMap>(*served_.endpoints);
     std::vector<std::string> names;
-    for (const ResourcePtr& resource : changes.updated) {
-      (*endpoints)[resource->name] = resource;
-      names.push_back(resource->name);
-    }
-    for (const std::string& name : changes.removed) {
-      endpoints->erase(name);
-      names.push_back(name);
-    }
-    served_.endpoints = std::move(endpoints);
+    for (const ResourcePtr& resource : changes.updated) names.push_back(resource->name);
+    names.insert(names.end(), changes.removed.begin(), changes.removed.end());
+    served_.endpoints = served_.endpoints.With(changes);
     served_.endpoints_version = std::to_string(++endpoints_version_);
     for (StreamState* stream : streams_) stream->OnChanged(kEds, &names);
   }
