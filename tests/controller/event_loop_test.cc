@@ -201,6 +201,12 @@ struct WaitingLoop {
     loop.SetSecretSupplier(&supplier);
     loop.Start();
   }
+  // The usual start: the Service the routes point at, synced and built once, without TLS.
+  bool SyncedWithService() {
+    loop.Upsert(Svc());
+    loop.Synced("test");
+    return loop.Flush(kGuard);
+  }
   FakeOutputs outputs;
   FakeSupplier supplier{nullptr, /*answers_every_key=*/true};
   EventLoop loop;  // last: stopped before the others go
@@ -460,9 +466,7 @@ TEST(EventLoopTest, BuildWaitsForSecretsOnTheirWay) {
   FakeOutputs& outputs = waiting.outputs;
   FakeSupplier& supplier = waiting.supplier;
   EventLoop& loop = waiting.loop;
-  loop.Upsert(Svc());
-  loop.Synced("test");
-  ASSERT_TRUE(loop.Flush(kGuard));
+  ASSERT_TRUE(waiting.SyncedWithService());
   ASSERT_EQ(loop.builds(), 1u);
 
   loop.Upsert(TlsRoute("tls"));
@@ -493,9 +497,7 @@ TEST(EventLoopTest, SecretThatCannotBeSuppliedEndsTheWait) {
   FakeOutputs& outputs = waiting.outputs;
   FakeSupplier& supplier = waiting.supplier;
   EventLoop& loop = waiting.loop;
-  loop.Upsert(Svc());
-  loop.Synced("test");
-  ASSERT_TRUE(loop.Flush(kGuard));
+  ASSERT_TRUE(waiting.SyncedWithService());
 
   loop.Upsert(TlsRoute("missing"));
   ASSERT_TRUE(supplier.WaitForCalls(1));
@@ -529,9 +531,7 @@ TEST(EventLoopTest, SecretNeverSuppliedDelaysTheBuildBySecretWaitOnly) {
   FakeOutputs& outputs = waiting.outputs;
   FakeSupplier& supplier = waiting.supplier;
   EventLoop& loop = waiting.loop;
-  loop.Upsert(Svc());
-  loop.Synced("test");
-  ASSERT_TRUE(loop.Flush(kGuard));
+  ASSERT_TRUE(waiting.SyncedWithService());
 
   const absl::Time asked = absl::Now();
   loop.Upsert(TlsRoute("tls"));
