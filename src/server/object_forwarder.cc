@@ -177,6 +177,13 @@ void ObjectForwarder::Offer(nlohmann::json object) {
   const std::string version = VersionOf(object);
   if (key.second.empty()) return;
   auto it = known_.find(key);
+  if (it == known_.end() && !listed_.contains(key)) {
+    // Neither the watch nor a list in progress has it: it was deleted after it was fetched, or
+    // the watch has not seen it yet (and asks for it again when it does). Sending it could
+    // resurrect a deleted Secret that nothing would ever delete again.
+    AnswerAbsent(key);
+    return;
+  }
   if (it != known_.end() && Older(version, it->second.resource_version)) {
     return;  // the watch has seen a newer version, and asked for that one
   }

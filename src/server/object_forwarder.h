@@ -82,9 +82,10 @@ class ObjectForwarder : public k8s::ReflectorHandler {
   void OnListEnd(bool complete) override;
   void OnWatchEvent(k8s::WatchEventType type, nlohmann::json object) override;
 
-  // A Secret fetched whole on request: sent unless the watch has already seen a newer version.
-  // One dropped for its type, or undecodable with nothing sent before, is answered with a
-  // deletion.
+  // A Secret fetched whole on request: sent unless the watch has already seen a newer version,
+  // or sees no such Secret (deleted since, or not seen yet: then it asks again). One dropped
+  // for its type or for not being seen, or undecodable with nothing sent before, is answered
+  // with a deletion.
   void Offer(nlohmann::json object);
   // Metadata mode, for a Secret asked for once this forwarder's list is complete: when the watch
   // has never seen it, answers with a deletion and returns true; false when it is worth a fetch.

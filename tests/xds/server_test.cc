@@ -553,5 +553,21 @@ TEST_F(ServerTest, APortClosedAndOpenedAgainServesTheCurrentState) {
   }
 }
 
+// The test client itself: a request queued after the call has failed (nothing listens on port
+// 1) is written to a call that is still held open, never to a freed one (ASan would see it in
+// the sanitized run), and the stream then ends with the failure.
+TEST(XdsTestClientTest, SendingAfterTheCallFailedIsHarmless) {
+  XdsTestClient client(xdstest::NewChannel(1));
+  for (int i = 0; i < 20; ++i) {
+    auto stream = client.PerType(kCds);
+    EXPECT_FALSE(stream->Next().has_value());  // the read side ends
+    stream->Send(Request(kCds, {}));
+    stream->Send(Request(kCds, {"more"}));
+    std::optional<grpc::Status> status = stream->WaitDone();
+    ASSERT_TRUE(status.has_value());
+    EXPECT_EQ(status->error_code(), grpc::StatusCode::UNAVAILABLE);
+  }
+}
+
 }  // namespace
 }  // namespace contour::xds

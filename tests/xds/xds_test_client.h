@@ -39,8 +39,15 @@ class TestStream : public grpc::ClientBidiReactor<Request, Response> {
 
   // Opens the stream. A stream made with `read` false never reads: what it is sent stays in
   // flow control, as with an Envoy that has stopped reading.
+  //
+  // Send, WaitDone and the destructor are called from one thread (the test's). Send starts
+  // writes from outside gRPC's reactions, which is only allowed while a hold keeps the call
+  // from finishing; the hold goes when the test says it will send no more (WaitDone, or the
+  // destructor). Without it a write started after the call had ended would complete after
+  // OnDone, into a freed stream.
   TestStream(const Starter& start, bool read) {
     start(&context_, this);
+    this->AddHold();
     if (read) this->StartRead(&incoming_);
     this->StartCall();
   }
@@ -49,14 +56,16 @@ class TestStream : public grpc::ClientBidiReactor<Request, Response> {
 
   ~TestStream() override {
     context_.TryCancel();
+    ReleaseHold();
     absl::MutexLock lock(&mu_);
     mu_.Await(absl::Condition(&done_));  // gRPC is done with this reactor
   }
 
-  // Queues a request; requests are written in order, one at a time.
+  // Queues a request; requests are written in order, one at a time. Ignored after WaitDone.
   void Send(Request request) {
     {
       absl::MutexLock lock(&mu_);
+      if (!held_) return;
       outgoing_.push_back(std::move(request));
       if (writing_) return;
       writing_ = true;
@@ -75,8 +84,10 @@ class TestStream : public grpc::ClientBidiReactor<Request, Response> {
     return response;
   }
 
-  // Waits for the stream to end; its status, or nullopt if it has not ended.
+  // Waits for the stream to end; its status, or nullopt if it has not ended. Nothing is sent
+  // after this.
   std::optional<grpc::Status> WaitDone(absl::Duration timeout = kWait) {
+    ReleaseHold();
     absl::MutexLock lock(&mu_);
     if (!mu_.AwaitWithTimeout(absl::Condition(&done_), timeout)) return std::nullopt;
     return status_;
@@ -92,6 +103,15 @@ class TestStream : public grpc::ClientBidiReactor<Request, Response> {
   }
 
  private:
+  void ReleaseHold() {
+    {
+      absl::MutexLock lock(&mu_);
+      if (!held_) return;
+      held_ = false;
+    }
+    this->RemoveHold();
+  }
+
   void OnReadDone(bool ok) override {
     if (!ok) {
       absl::MutexLock lock(&mu_);
@@ -134,6 +154,7 @@ class TestStream : public grpc::ClientBidiReactor<Request, Response> {
   Request writing_now_;  // owned by the write in flight
   absl::Mutex mu_;
   std::deque<Request> outgoing_ ABSL_GUARDED_BY(mu_);
+  bool held_ ABSL_GUARDED_BY(mu_) = true;  // the hold taken before StartCall
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   std::deque<Response> received_ ABSL_GUARDED_BY(mu_);
   bool read_ended_ ABSL_GUARDED_BY(mu_) = false;
