@@ -31,7 +31,8 @@ test: configure
 	  cmake --build $(BUILD_DIR) -j $(JOBS); built=$$?; \
 	  wait $$kube || echo "kube-apiserver could not be built (see $(BUILD_DIR)/kube-apiserver-build.log): its system tests will be skipped"; \
 	  exit $$built
-	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 1500
+	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 1500 || \
+	  { $(CURDIR)/scripts/test-failures.sh $(abspath $(BUILD_DIR)); exit 1; }
 
 bench: build
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target benchmarks
