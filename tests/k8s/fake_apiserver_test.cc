@@ -935,11 +935,14 @@ TEST(FakeApiServerTest, ConcurrentWritesCutsAndRewatchesLoseNothing) {
     }
   }
   for (std::thread& writer : writers) writer.join();
-  // A last write that every watcher must see: then it has seen everything before it too.
+  // A last write that every watcher must see: then it has seen everything before it too. Its
+  // resourceVersion (the writers are done: the next one) is the target before it is written, or
+  // a watcher could see it while the target is still unset, and wait for more.
+  target = server->resource_version() + 1;
   absl::StatusOr<json> last = server->Create(Service("default", "last"));
   uint64_t final_rv = 0;
   EXPECT_TRUE(last.ok() && absl::SimpleAtoi(Rv(*last), &final_rv));
-  target = final_rv;
+  EXPECT_EQ(final_rv, target.load());
   for (std::thread& watcher : watchers) watcher.join();
 
   std::map<std::string, std::string> expected;
