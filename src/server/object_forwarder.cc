@@ -90,7 +90,8 @@ std::optional<std::pair<dag::ObjectKey, ObjectForwarder::Seen>> ObjectForwarder:
   return std::make_pair(std::move(key), std::move(seen));
 }
 
-void ObjectForwarder::Forget(const dag::ObjectKey& key) {
+void ObjectForwarder::Forget(const dag::ObjectKey& key, const std::string& version) {
+  RememberDeleted(key, version);
   auto it = known_.find(key);
   if (it == known_.end()) return;
   const bool sent = !it->second.sent_version.empty();
@@ -98,6 +99,13 @@ void ObjectForwarder::Forget(const dag::ObjectKey& key) {
   if (!sent && metadata_mode()) return;  // the sink never had it
   stats_.deletes++;
   sink_.Delete(kind_, key.first, key.second);
+}
+
+void ObjectForwarder::RememberDeleted(const dag::ObjectKey& key, const std::string& version) {
+  // Only a wanted Secret is ever fetched, so only its deletions can race a fetched copy.
+  if (metadata_mode() && interest_ != nullptr && interest_->Contains(key)) {
+    deleted_[key] = version;
+  }
 }
 
 void ObjectForwarder::OnListBegin() {
@@ -142,11 +150,13 @@ void ObjectForwarder::OnListEnd(bool complete) {
   }
   for (const auto& [key, entry] : known_) {
     if (listed_.contains(key)) continue;
+    RememberDeleted(key, "");  // deleted at some version the list does not say
     if (metadata_mode() && entry.sent_version.empty()) continue;  // the sink never had it
     changes.deletes.push_back({kind_, key.first, key.second});
   }
   stats_.upserts += changes.upserts.size();
   stats_.deletes += changes.deletes.size();
+  for (const auto& [key, seen] : listed_) deleted_.erase(key);
   known_ = std::move(known);
   listed_.clear();
   synced_ = true;
@@ -157,11 +167,12 @@ void ObjectForwarder::OnListEnd(bool complete) {
 void ObjectForwarder::OnWatchEvent(k8s::WatchEventType type, nlohmann::json object) {
   absl::MutexLock lock(&mu_);
   if (type == k8s::WatchEventType::kDeleted) {
-    Forget(KeyOf(object));
+    Forget(KeyOf(object), VersionOf(object));
     return;
   }
   std::optional<std::pair<dag::ObjectKey, Seen>> read = Read(object);
   if (!read.has_value()) return;
+  deleted_.erase(read->first);
   Known& entry = known_[read->first];
   entry.resource_version = read->second.resource_version;
   if (read->second.object.has_value()) {
@@ -178,11 +189,15 @@ void ObjectForwarder::Offer(nlohmann::json object) {
   if (key.second.empty()) return;
   auto it = known_.find(key);
   if (it == known_.end() && !listed_.contains(key)) {
-    // Neither the watch nor a list in progress has it: it was deleted after it was fetched, or
-    // the watch has not seen it yet (and asks for it again when it does). Sending it could
-    // resurrect a deleted Secret that nothing would ever delete again.
-    AnswerAbsent(key);
-    return;
+    // The watch has not seen it yet (a Secret created just before what asked for it: sent, so
+    // that the next build has it), or has seen it deleted since this copy was read: sending that
+    // would keep a deleted Secret that nothing would ever delete again. A copy newer than the
+    // deletion is of a Secret created again; the watch will see it too.
+    auto gone = deleted_.find(key);
+    if (gone != deleted_.end() && !Older(gone->second, version)) {
+      AnswerAbsent(key);
+      return;
+    }
   }
   if (it != known_.end() && Older(version, it->second.resource_version)) {
     return;  // the watch has seen a newer version, and asked for that one

@@ -83,9 +83,9 @@ class ObjectForwarder : public k8s::ReflectorHandler {
   void OnWatchEvent(k8s::WatchEventType type, nlohmann::json object) override;
 
   // A Secret fetched whole on request: sent unless the watch has already seen a newer version,
-  // or sees no such Secret (deleted since, or not seen yet: then it asks again). One dropped
-  // for its type or for not being seen, or undecodable with nothing sent before, is answered
-  // with a deletion.
+  // or has seen it deleted after this copy (a copy of a Secret the watch has not seen yet is
+  // sent). One dropped for its type or for its deletion, or undecodable with nothing sent
+  // before, is answered with a deletion.
   void Offer(nlohmann::json object);
   // Metadata mode, for a Secret asked for once this forwarder's list is complete: when the watch
   // has never seen it, answers with a deletion and returns true; false when it is worth a fetch.
@@ -110,8 +110,14 @@ class ObjectForwarder : public k8s::ReflectorHandler {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::optional<k8s::Object> Decode(const nlohmann::json& object)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Sends a deletion if the sink may hold the object, and forgets it.
-  void Forget(const dag::ObjectKey& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Sends a deletion if the sink may hold the object, and forgets it; `version` is the
+  // deletion's resourceVersion.
+  void Forget(const dag::ObjectKey& key, const std::string& version)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Metadata mode: a wanted Secret the watch or a list saw deleted (at `version`, or at some
+  // version when empty), so that a copy fetched before the deletion is not sent after it.
+  void RememberDeleted(const dag::ObjectKey& key, const std::string& version)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // A deletion that answers a request: the sink does not get the Secret (or loses it).
   void AnswerAbsent(const dag::ObjectKey& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool metadata_mode() const { return fetch_ != nullptr; }
@@ -131,6 +137,9 @@ class ObjectForwarder : public k8s::ReflectorHandler {
   std::map<dag::ObjectKey, Known> known_ ABSL_GUARDED_BY(mu_);
   // A list in progress.
   std::map<dag::ObjectKey, Seen> listed_ ABSL_GUARDED_BY(mu_);
+  // Metadata mode: wanted Secrets deleted and not seen since → the deletion's resourceVersion
+  // (empty when a relist found them gone). Bounded by the Secrets ever wanted.
+  std::map<dag::ObjectKey, std::string> deleted_ ABSL_GUARDED_BY(mu_);
   bool synced_ ABSL_GUARDED_BY(mu_) = false;
   ForwarderStats stats_ ABSL_GUARDED_BY(mu_);
 };
