@@ -156,7 +156,9 @@ void ObjectForwarder::OnListEnd(bool complete) {
   }
   stats_.upserts += changes.upserts.size();
   stats_.deletes += changes.deletes.size();
-  for (const auto& [key, seen] : listed_) deleted_.erase(key);
+  if (!deleted_.empty()) {  // metadata mode only; a relist of other kinds skips this
+    for (const auto& [key, seen] : listed_) deleted_.erase(key);
+  }
   known_ = std::move(known);
   listed_.clear();
   synced_ = true;
